@@ -1,0 +1,1 @@
+"""affsite: YAML to a static eBay Partner Network affiliate site."""

@@ -1,0 +1,5 @@
+"""`python -m builder` is `affsite`."""
+
+from .cli import main
+
+raise SystemExit(main())

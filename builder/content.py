@@ -1,0 +1,152 @@
+"""Markdown pages (content/pages/*.md with YAML front matter) and the whole validated Site.
+
+`load_site` is what `affsite check` runs and what a build starts with: site.yaml, every category and every page,
+with every problem in every file collected into one ConfigError.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+from pydantic import Field
+
+from .config import SLUG_RE, CategoryConfig, Config, _Model, load_config, validate_document
+from .errors import ConfigError, Problem
+from .yamlsource import YamlDocument, parse_yaml
+
+# URL segments the site itself uses; a page or category with one of these names would collide with them.
+RESERVED_SLUGS = frozenset({"p", "api", "go", "assets", "newsletter", "page", "feed", "sitemap", "robots", "404"})
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+
+
+class PageMeta(_Model):
+    slug: str = Field(exclude=True)
+    title: str = Field(min_length=1, max_length=80)
+    """The page's heading and title."""
+    description: str = Field(default="", max_length=300)
+    """The meta description search engines show."""
+    nav_order: int | None = None
+    """Position in the navigation; leave it out to keep the page out of the navigation."""
+
+
+@dataclass(frozen=True)
+class Page:
+    meta: PageMeta
+    html: str
+    source: str  # the file it came from, for error messages
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    pages: list[Page]
+    intros: dict[str, str]  # category slug -> intro HTML
+
+    @property
+    def categories(self) -> list[CategoryConfig]:
+        return self.config.categories
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop link and image targets with a scheme other than http(s) or mailto (javascript:, data:, vbscript:...)."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and not _is_safe_target(value):
+                    element.set(attribute, "#")
+
+
+def _is_safe_target(url: str) -> bool:
+    # Browsers ignore control characters and whitespace inside a scheme ("java\tscript:"), so compare without them.
+    compact = "".join(ch for ch in url if ch > " ").lower()
+    scheme, colon, _ = compact.partition(":")
+    if not colon or "/" in scheme or "?" in scheme or "#" in scheme:
+        return True  # relative: /about/, #top, page?x=1
+    return scheme in ("http", "https", "mailto")
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to HTML with raw HTML escaped and script links removed: nothing an editor pastes can inject code."""
+    md = markdown.Markdown(extensions=["sane_lists", "smarty"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+    return md.convert(text)
+
+
+def load_site(root: Path) -> Site:
+    """Load and validate everything under `root`. Raises ConfigError listing every problem in every file."""
+    problems: list[Problem] = []
+    config: Config | None = None
+    try:
+        config = load_config(root)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+
+    pages = _load_pages(root, problems)
+    if config is not None:
+        for category in config.categories:
+            if category.slug in RESERVED_SLUGS:
+                problems.append(
+                    Problem(
+                        category.source,
+                        None,
+                        f"'{category.slug}' is a name the site uses itself; rename the file",
+                    )
+                )
+        page_slugs = {p.slug: p.source for p in pages}
+        for category in config.categories:
+            if category.slug in page_slugs:
+                problems.append(
+                    Problem(
+                        page_slugs[category.slug],
+                        None,
+                        f"has the same URL /{category.slug}/ as {category.source}; rename one",
+                    )
+                )
+    if problems or config is None:
+        raise ConfigError(problems)
+    intros = {c.slug: render_markdown(c.intro) for c in config.categories if c.intro}
+    return Site(config=config, pages=pages, intros=intros)
+
+
+def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:
+    pages: list[Page] = []
+    for path in sorted((root / "content" / "pages").glob("*.md")):
+        display = path.relative_to(root).as_posix()
+        slug = path.stem
+        if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+            problems.append(
+                Problem(
+                    display,
+                    None,
+                    "the file name must be lower-case letters, digits and dashes, and not a name the site uses itself",
+                )
+            )
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(display, None, f"cannot be read as UTF-8 text: {exc}"))
+            continue
+        match = _FRONT_MATTER.match(text)
+        if match is None:
+            problems.append(Problem(display, 1, "must start with front matter: a line '---', title: ..., and '---'"))
+            continue
+        doc: YamlDocument = parse_yaml(match.group(1), display, first_line=2)
+        meta = validate_document(doc, PageMeta, {"slug": slug}, problems)
+        if meta is not None:
+            pages.append(Page(meta=meta, html=render_markdown(text[match.end() :]), source=display))
+    return sorted(pages, key=lambda p: (p.meta.nav_order if p.meta.nav_order is not None else 10**6, p.slug))

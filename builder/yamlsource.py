@@ -1,0 +1,97 @@
+"""YAML that remembers where each value came from, so errors can say `file:line`.
+
+PyYAML builds plain Python data and forgets positions. We compose the node tree once, construct the data from it
+as usual (safe types only), and walk the same tree to map every key path (`("filters", 0)`) to its line. Duplicate
+keys, which PyYAML silently lets the last one win, are reported as problems here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """The line of the deepest part of `path` that the file has (a missing key points at its parent)."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+
+def parse_yaml(text: str, file: str, *, first_line: int = 1) -> YamlDocument:
+    """Parse one YAML document; syntax errors become a Problem with the line, never an exception."""
+    offset = first_line - 1
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + offset if mark else None
+        what = exc.problem or "invalid YAML"
+        return YamlDocument(file, None, problems=[Problem(file, line, f"this is not valid YAML: {what}")])
+    except yaml.YAMLError as exc:
+        return YamlDocument(file, None, problems=[Problem(file, None, f"this is not valid YAML: {exc}")])
+
+    doc = YamlDocument(file, data)
+    if node is not None:
+        doc.lines[()] = node.start_mark.line + 1 + offset
+        _index(node, (), doc, offset, set())
+    return doc
+
+
+def load_yaml_file(path: Path, display_name: str) -> YamlDocument:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return YamlDocument(display_name, None, problems=[Problem(display_name, None, "is not UTF-8 text")])
+    except OSError as exc:
+        return YamlDocument(
+            display_name, None, problems=[Problem(display_name, None, f"cannot be read: {exc.strerror}")]
+        )
+    return parse_yaml(text, display_name)
+
+
+def _index(node: yaml.Node, path: Path_, doc: YamlDocument, offset: int, seen_nodes: set[int]) -> None:
+    # An alias (*name) is the same node object again: index it once, so that self-referencing or nested
+    # aliases (a "billion laughs") cost nothing instead of recursing forever or exploding.
+    if id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1 + offset
+            if key in seen:
+                doc.problems.append(
+                    Problem(doc.file, line, f"{key}: appears twice (first on line {seen[key]}); keep one")
+                )
+            seen[key] = line
+            doc.lines[(*path, key)] = line
+            _index(value_node, (*path, key), doc, offset, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            doc.lines[(*path, i)] = item.start_mark.line + 1 + offset
+            _index(item, (*path, i), doc, offset, seen_nodes)
