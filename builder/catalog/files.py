@@ -1,0 +1,61 @@
+"""A catalog read from a directory of Browse search responses: `<dir>/<category-slug>.json`.
+
+The demo catalog, the tests and the benchmarks use it. Each file is exactly the JSON body of `item_summary/search`.
+A missing or broken file leaves that category without data (the build says which file and what is wrong).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..config import Config
+from .source import CatalogResult, CategoryData
+
+DEMO_CATALOG_DIR = Path(__file__).resolve().parent.parent / "demo_catalog"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class DirectoryCatalog:
+    """Reads `<directory>/<slug>.json` for each category.
+
+    A response file counts as fetched when it was saved (its modification time, never later than the build), so an
+    unchanged directory gives an unchanged site. The demo catalog is the exception: its files are as old as the
+    checkout, and its prices would all read as stale; it counts as fetched at the start of the build's hour.
+    """
+
+    def __init__(self, directory: Path, *, is_demo: bool = False) -> None:
+        self.directory = directory
+        self.is_demo = is_demo
+        self.description = "the bundled demo catalog" if is_demo else f"catalog directory {directory}"
+
+    def load(self, config: Config, now: datetime) -> CatalogResult:
+        result = CatalogResult(categories={})
+        for category in config.categories:
+            path = self.directory / f"{category.slug}.json"
+            try:
+                stat = path.stat()
+                if stat.st_size > MAX_FILE_BYTES:
+                    result.problems[category.slug] = f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB"
+                    continue
+                document = json.loads(path.read_bytes())
+            except FileNotFoundError:
+                result.problems[category.slug] = f"no file {path}"
+                continue
+            except OSError as exc:
+                result.problems[category.slug] = f"{path} cannot be read: {exc.strerror}"
+                continue
+            except ValueError as exc:
+                result.problems[category.slug] = f"{path} is not valid JSON: {exc}"
+                continue
+            items = document.get("itemSummaries", []) if isinstance(document, dict) else None
+            if not isinstance(items, list):
+                result.problems[category.slug] = f"{path} is not a Browse search response (no itemSummaries list)"
+                continue
+            if self.is_demo:
+                fetched_at = now.replace(minute=0, second=0, microsecond=0)
+            else:
+                fetched_at = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
+            result.categories[category.slug] = CategoryData(category.slug, items, fetched_at=fetched_at)
+        return result

@@ -1,0 +1,475 @@
+"""The live catalog: the Browse API through the on-disk cache and the call budget.
+
+`LiveCatalog.load` plans (fresh entries are free; the budget goes to the uncached, then the stalest), makes
+the planned calls concurrently, caches every good answer, and serves the last good data, marked stale with a
+reason, wherever eBay fails or the budget ends. A category with no data at all lands in
+`CatalogResult.problems`; a query eBay rejects (400) or credentials it refuses raise a UsageError naming the
+cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from ..config import Config
+from ..errors import UsageError
+from .browse import (
+    BrowseClient,
+    EbayRejected,
+    EbayUnavailable,
+    Endpoints,
+    RateLimit,
+    Sleep,
+    endpoints_for,
+)
+from .budget import QUOTA_EXHAUSTED, TOKEN, BudgetExhausted, CallBudget, Ledger, pacific_day, status
+from .cache import ResponseCache, request_key
+from .credentials import Credentials
+from .links import campaign_id
+from .plan import Need, Plan, PlannedRequest, call_order, format_age, format_time, make_plan
+from .query import SearchRequest, search_requests
+from .source import CatalogResult, CategoryData
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+PAST_LAST_PAGE = "past the last page"
+
+
+@dataclass
+class _Page:
+    response: dict[str, Any]
+    fetched_at: datetime
+    stale_reason: str | None = None
+
+
+class _Recorder:
+    """Charges each Browse attempt to the budget (before it is sent) and writes token grants to the ledger."""
+
+    def __init__(self, budget: CallBudget, clock: Callable[[], datetime]) -> None:
+        self.budget = budget
+        self.clock = clock
+
+    def before_browse_call(self, what: str, attempt: int) -> None:
+        self.budget.charge(self.clock(), what, attempt)
+
+    def before_token_call(self, attempt: int) -> None:
+        self.budget.ledger.record(self.clock(), TOKEN, "oauth token", attempt)
+
+
+class LiveCatalog:
+    """The eBay Browse API as a CatalogSource (see module docstring)."""
+
+    is_demo = False
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        cache_dir: Path,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep | None = None,
+        environ: Mapping[str, str] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.credentials = credentials
+        self.cache_dir = Path(cache_dir)
+        self.description = "eBay Browse API"
+        self._transport = transport
+        self._sleep = sleep
+        self._environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
+        self._monotonic = monotonic
+
+    def __repr__(self) -> str:
+        return f"LiveCatalog(cache_dir={str(self.cache_dir)!r})"
+
+    # --- planning (no calls) ---
+
+    def endpoints(self, config: Config) -> Endpoints:
+        return endpoints_for(config.site.api.environment, self._environ)
+
+    def needs(self, config: Config, cache: ResponseCache | None = None) -> list[Need]:
+        """Every request the content needs, with its cache key and whatever the cache holds for it."""
+        cache = cache or ResponseCache(self.cache_dir)
+        endpoints = self.endpoints(config)
+        site = config.site
+        campaign = campaign_id(site, self._environ)
+        needs: list[Need] = []
+        for category in config.categories:
+            freshness = timedelta(hours=config.freshness_hours(category))
+            for request in search_requests(category, site):
+                identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
+                key = request_key(identity)
+                needs.append(Need(request, key, identity, cache.get(key), freshness))
+        return needs
+
+    def plan(self, config: Config, now: datetime) -> Plan:
+        """What a build would do now; reads the cache and the ledger, makes no calls."""
+        cache = ResponseCache(self.cache_dir)
+        ledger = Ledger(self.cache_dir)
+        return self._plan(config, now, cache, ledger)
+
+    def _plan(self, config: Config, now: datetime, cache: ResponseCache, ledger: Ledger) -> Plan:
+        api = config.site.api
+        budget_status = status(ledger, api.calls_per_build, api.daily_quota, now)
+        needs = self.needs(config, cache)
+        allowance = budget_status.allowance
+        plan = Plan(now, self._describe(config), make_plan(needs, allowance, now), budget_status, allowance)
+        if cache.corrupt:
+            plan.notes.append(_corrupt_note(cache, self.cache_dir))
+        return plan
+
+    def _describe(self, config: Config) -> str:
+        endpoints = self.endpoints(config)
+        overridden = " at " + endpoints.api_base if endpoints.api_base not in _DEFAULT_API_BASES else ""
+        return f"eBay Browse API ({endpoints.environment}{overridden})"
+
+    def request_keys(self, config: Config) -> set[str]:
+        """The cache keys the current content uses (what `cache prune` keeps)."""
+        return {need.key for need in self.needs(config, _NoCache(self.cache_dir))}
+
+    # --- the build ---
+
+    def load(self, config: Config, now: datetime) -> CatalogResult:
+        self.description = self._describe(config)
+        cache = ResponseCache(self.cache_dir)
+        ledger = Ledger(self.cache_dir)
+        ledger.compact(now)
+        plan = self._plan(config, now, cache, ledger)
+        api = config.site.api
+        budget = CallBudget(ledger, api.calls_per_build, api.daily_quota)
+        started = self._monotonic()
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=max(self._monotonic() - started, 0.0))
+
+        pages: dict[str, _Page] = {}
+        failures: dict[str, str] = {}
+        retried = 0
+        if plan.calls:
+            client = BrowseClient(
+                self.credentials,
+                self.endpoints(config),
+                marketplace_id=config.site.market.id,
+                accept_language=config.site.market.locale,
+                campaign_id=campaign_id(config.site, self._environ),
+                timeout_seconds=api.timeout_seconds,
+                retries=api.retries,
+                concurrency=api.concurrency,
+                transport=self._transport,
+                sleep=self._sleep,
+                recorder=_Recorder(budget, clock),
+            )
+            fetcher = _Fetcher(client, cache, budget, clock, pages, failures)
+            retried = _run_sync(lambda: fetcher.run(plan))
+        return self._assemble(config, plan, cache, budget, pages, failures, retried, clock())
+
+    def _assemble(
+        self,
+        config: Config,
+        plan: Plan,
+        cache: ResponseCache,
+        budget: CallBudget,
+        fetched: dict[str, _Page],
+        failures: dict[str, str],
+        retried: int,
+        end: datetime,
+    ) -> CatalogResult:
+        now = plan.now
+        result = CatalogResult(categories={})
+        by_category: dict[str, list[PlannedRequest]] = defaultdict(list)
+        for planned in plan.requests:
+            by_category[planned.request.category].append(planned)
+        stale_by_reason: dict[str, list[str]] = defaultdict(list)
+        for category in config.categories:
+            pages: list[_Page] = []
+            gaps: list[tuple[SearchRequest, str]] = []
+            for planned in by_category[category.slug]:
+                page = self._page_for(planned, fetched, failures, budget)
+                if isinstance(page, str):
+                    gaps.append((planned.request, page))
+                else:
+                    pages.append(page)
+            if not pages or (gaps and gaps[0][0].offset == 0):
+                reason = gaps[0][1] if gaps else "no requests"
+                result.problems[category.slug] = f"no eBay data and nothing cached: {reason}"
+                continue
+            for request, reason in gaps:
+                result.notes.append(f"{category.slug}: listings from offset {request.offset} are missing ({reason})")
+            reasons = sorted({p.stale_reason for p in pages if p.stale_reason})
+            data = CategoryData(
+                slug=category.slug,
+                items=_merge_items(pages),
+                fetched_at=min(p.fetched_at for p in pages),
+                stale_reason="; ".join(reasons) if reasons else None,
+            )
+            result.categories[category.slug] = data
+            if data.stale_reason:
+                stale_by_reason[data.stale_reason].append(f"{category.slug} ({format_age(now - data.fetched_at)} old)")
+
+        calls = budget.made
+        api = config.site.api
+        today = budget.status(end)
+        result.notes.insert(
+            0,
+            f"{plan.source}: {calls} call(s) made"
+            + (f" ({retried} of them retries)" if retried else "")
+            + f", {len(plan.of('fresh'))} request(s) fresh in the cache; "
+            f"{today.remaining_today:,} of {api.daily_quota:,} calls left today "
+            f"(resets {today.reset_at.strftime('%Y-%m-%d %H:%M %Z')})",
+        )
+        for reason, slugs in sorted(stale_by_reason.items()):
+            result.notes.append(f"stale, served from the cache ({reason}): {', '.join(slugs)}")
+        if cache.corrupt:
+            note = _corrupt_note(cache, self.cache_dir)
+            log.warning("%s", note)
+            result.notes.append(note)
+        stats = cache.stats()
+        result.notes.append(f"eBay cache: {stats.describe()} in {self.cache_dir}")
+        return result
+
+    def _page_for(
+        self, planned: PlannedRequest, fetched: dict[str, _Page], failures: dict[str, str], budget: CallBudget
+    ) -> _Page | str:
+        """The data for one request, or why there is none."""
+        need = planned.need
+        if planned.action == "fresh":
+            assert need.entry is not None
+            return _Page(need.entry.response, need.entry.fetched_at)
+        if need.key in fetched:
+            return fetched[need.key]
+        if planned.action == "call":
+            reason = failures.get(need.key, "the call was not made")
+        else:
+            reason = f"the call budget ({budget_words(budget)}) does not reach it"
+        if need.entry is None:
+            return reason
+        return _Page(need.entry.response, need.entry.fetched_at, reason)
+
+    # --- Analytics ---
+
+    def remote_rate_limits(self, config: Config, now: datetime) -> list[RateLimit]:
+        """eBay's own count of the Browse quota (Analytics API); the token grant goes in the ledger."""
+        ledger = Ledger(self.cache_dir)
+        api = config.site.api
+        budget = CallBudget(ledger, api.calls_per_build, api.daily_quota)
+        started = self._monotonic()
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=max(self._monotonic() - started, 0.0))
+
+        async def read() -> list[RateLimit]:
+            async with BrowseClient(
+                self.credentials,
+                self.endpoints(config),
+                marketplace_id=config.site.market.id,
+                accept_language=config.site.market.locale,
+                timeout_seconds=api.timeout_seconds,
+                retries=api.retries,
+                transport=self._transport,
+                sleep=self._sleep,
+                recorder=_Recorder(budget, clock),
+            ) as client:
+                return await client.rate_limits()
+
+        try:
+            return _run_sync(read)
+        except EbayUnavailable as exc:
+            raise UsageError(f"could not read the quota from eBay: {exc.reason}") from None
+        except EbayRejected as exc:
+            raise UsageError(f"eBay refused the quota read: {exc}") from None
+
+
+class _Fetcher:
+    """Makes the planned calls: categories concurrently (bounded by the client), each one's pages in order."""
+
+    def __init__(
+        self,
+        client: BrowseClient,
+        cache: ResponseCache,
+        budget: CallBudget,
+        clock: Callable[[], datetime],
+        pages: dict[str, _Page],
+        failures: dict[str, str],
+    ) -> None:
+        self.client = client
+        self.cache = cache
+        self.budget = budget
+        self.clock = clock
+        self.pages = pages
+        self.failures = failures
+        self.rejected: list[str] = []
+
+    async def run(self, plan: Plan) -> int:
+        order = call_order(plan.requests)
+        by_category: dict[str, list[PlannedRequest]] = defaultdict(list)
+        for planned in plan.requests:
+            by_category[planned.request.category].append(planned)
+        categories = list(dict.fromkeys(p.request.category for p in order))
+        async with self.client:
+            outcomes = await asyncio.gather(
+                *(self._category(slug, by_category[slug]) for slug in categories), return_exceptions=True
+            )
+        for outcome in outcomes:
+            if isinstance(outcome, UsageError):
+                raise outcome  # invalid credentials: nothing else is worth saying
+            if isinstance(outcome, BaseException):
+                raise outcome
+        if self.rejected:
+            raise EbayRejectedError(self.rejected)
+        return self.client.retried
+
+    async def _category(self, slug: str, planned: list[PlannedRequest]) -> None:
+        previous: dict[str, Any] | None = None  # the previous page's answer, when known to be current
+        for item in sorted(planned, key=lambda p: p.request.offset):
+            need = item.need
+            if item.action == "fresh":
+                assert need.entry is not None
+                previous = need.entry.response
+                continue
+            if item.action != "call":
+                previous = None
+                continue
+            if previous is not None and not previous.get("next") and item.request.offset > 0:
+                # The page before was the last one: no call, an empty page as current as that one.
+                empty = {"itemSummaries": [], "total": previous.get("total", 0), "affsite": PAST_LAST_PAGE}
+                await self._store(need, empty)
+                previous = empty
+                continue
+            try:
+                response = await self.client.search(
+                    item.request.params, what=item.request.describe(), reference_id=slug
+                )
+            except BudgetExhausted as exc:
+                self.failures[need.key] = str(exc)
+                previous = None
+                continue
+            except EbayUnavailable as exc:
+                self.failures[need.key] = exc.reason
+                self._note_quota(exc, item.request)
+                previous = None
+                continue
+            except EbayRejected as exc:
+                self.rejected.append(f"category '{slug}': {exc}")
+                self.failures[need.key] = f"eBay rejected the query: {exc}"
+                return
+            await self._store(need, response)
+            previous = response
+
+    def _note_quota(self, exc: EbayUnavailable, request: SearchRequest) -> None:
+        """eBay says the day's quota is gone: the ledger remembers it, so no build calls before the reset."""
+        at = self.clock()
+        if exc.quota_exhausted and not self.budget.ledger.exhausted_on(pacific_day(at)):
+            self.budget.ledger.record(at, QUOTA_EXHAUSTED, request.describe())
+
+    async def _store(self, need: Need, response: dict[str, Any]) -> None:
+        fetched_at = self.clock()
+        request = {**need.identity, "category": need.request.category}
+        try:  # in a thread: the write fsyncs, and the event loop has other calls to run meanwhile
+            await asyncio.to_thread(self.cache.put, need.key, fetched_at, response, request)
+        except OSError as exc:
+            log.warning("could not write the eBay cache entry for %s: %s", need.request.describe(), exc.strerror)
+        self.pages[need.key] = _Page(response, fetched_at)
+
+
+class EbayRejectedError(UsageError):
+    """eBay refused one or more queries (HTTP 400): the category files must change."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        super().__init__(lines[0] if len(lines) == 1 else f"eBay rejected {len(lines)} queries")
+
+    def lines(self) -> list[str]:
+        return list(self._lines)
+
+
+def request_identity(
+    request: SearchRequest, endpoints: Endpoints, marketplace: str, language: str, campaign: str
+) -> dict[str, Any]:
+    """What makes one request distinct: its cache key is the hash of this."""
+    return {
+        "method": "GET",
+        "url": endpoints.search_url,
+        "params": sorted([list(p) for p in request.params]),
+        "marketplace": marketplace,
+        "accept_language": language,
+        "campaign": campaign,
+        "reference": request.category,
+    }
+
+
+def budget_words(budget: CallBudget) -> str:
+    return f"per-build limit {budget.per_build}, daily quota {budget.daily_quota}"
+
+
+def _merge_items(pages: list[_Page]) -> list[dict[str, Any]]:
+    """Item summaries of all pages in order; an item that moved between pages fetched apart is kept once."""
+    seen: set[str] = set()
+    items: list[dict[str, Any]] = []
+    for page in pages:
+        summaries = page.response.get("itemSummaries") or []
+        for item in summaries if isinstance(summaries, list) else []:
+            if not isinstance(item, dict):
+                continue
+            item_id = item.get("itemId")
+            if isinstance(item_id, str):
+                if item_id in seen:
+                    continue
+                seen.add(item_id)
+            items.append(item)
+    return items
+
+
+def _corrupt_note(cache: ResponseCache, root: Path) -> str:
+    shown = []
+    for path, why in cache.corrupt[:3]:
+        try:
+            name = path.relative_to(root).as_posix()
+        except ValueError:
+            name = str(path)
+        shown.append(f"{name}: {why}")
+    more = f" and {len(cache.corrupt) - 3} more" if len(cache.corrupt) > 3 else ""
+    return (
+        f"{len(cache.corrupt)} eBay cache {'entry was' if len(cache.corrupt) == 1 else 'entries were'} "
+        "unreadable "
+        f"and treated as missing ({'; '.join(shown)}{more})"
+    )
+
+
+class _NoCache(ResponseCache):
+    """A cache that never reads (for computing keys without touching the entries)."""
+
+    def get(self, key: str) -> None:
+        return None
+
+
+_DEFAULT_API_BASES = {"https://api.ebay.com", "https://api.sandbox.ebay.com"}
+
+
+def _run_sync(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from synchronous code, even when the caller runs an event loop."""
+
+    async def main() -> T:
+        return await factory()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+__all__ = ["EbayRejectedError", "LiveCatalog", "format_time"]

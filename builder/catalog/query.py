@@ -1,0 +1,67 @@
+"""From a category's YAML to the Browse search requests it needs (params, paging), shared by planning and calling."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..config import BUYING_OPTIONS, CONDITION_IDS, MAX_SEARCH_RESULTS, SORTS, CategoryConfig, SiteConfig
+
+MAX_LIMIT = 200  # the most items one search call returns
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One call to `item_summary/search`: the category it serves and its query parameters, in a stable order."""
+
+    category: str
+    params: tuple[tuple[str, str], ...]
+
+    @property
+    def offset(self) -> int:
+        return int(dict(self.params).get("offset", "0"))
+
+    def describe(self) -> str:
+        return f"{self.category} (offset {self.offset})"
+
+
+def search_filter(category: CategoryConfig, site: SiteConfig) -> str:
+    """The Browse `filter` parameter for a category: price range, conditions, buying options, shipping, sellers."""
+    parts: list[str] = []
+    if category.min_price is not None or category.max_price is not None:
+        low = "" if category.min_price is None else f"{category.min_price:f}"  # plain digits, never 1E+2
+        high = "" if category.max_price is None else f"{category.max_price:f}"
+        parts.append(f"price:[{low}..{high}]")
+        parts.append(f"priceCurrency:{category.currency or site.market.currency}")
+    if category.conditions:
+        ids = sorted({i for name in category.conditions for i in CONDITION_IDS[name]})
+        parts.append("conditionIds:{" + "|".join(str(i) for i in ids) + "}")
+    options = sorted({BUYING_OPTIONS[o] for o in category.buying_options})
+    parts.append("buyingOptions:{" + "|".join(options) + "}")
+    if category.free_shipping:
+        parts.append("maxDeliveryCost:0")
+    if category.exclude_sellers:
+        parts.append("excludeSellers:{" + "|".join(category.exclude_sellers) + "}")
+    return ",".join(parts)
+
+
+def search_requests(category: CategoryConfig, site: SiteConfig) -> list[SearchRequest]:
+    """Every call the category needs: one per page of up to 200 items, offsets multiples of the limit, < 10,000."""
+    wanted = min(category.items, MAX_SEARCH_RESULTS)
+    limit = min(wanted, MAX_LIMIT)
+    base: list[tuple[str, str]] = []
+    if category.q:
+        base.append(("q", category.q))
+    if category.category_id:
+        base.append(("category_ids", category.category_id))
+    base.append(("filter", search_filter(category, site)))
+    sort = SORTS[category.sort]
+    if sort:
+        base.append(("sort", sort))
+    base.append(("limit", str(limit)))
+    pages = math.ceil(wanted / limit)
+    return [
+        SearchRequest(category.slug, (*base, ("offset", str(page * limit))))
+        for page in range(pages)
+        if page * limit < MAX_SEARCH_RESULTS
+    ]

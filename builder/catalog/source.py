@@ -1,0 +1,47 @@
+"""The catalog source interface: what a build asks of wherever listings come from.
+
+Two implementations: `files.DirectoryCatalog` (a directory of Browse search responses: the demo catalog, tests,
+benchmarks) and `live.LiveCatalog` (the Browse API through the on-disk cache and the call budget). Both hand back the
+raw Browse `itemSummaries` per category; normalization into Products happens in one place for both (normalize.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..config import Config
+
+
+@dataclass
+class CategoryData:
+    """The Browse item summaries fetched for one category, in result order, across all its pages."""
+
+    slug: str
+    items: list[dict[str, Any]]
+    fetched_at: datetime
+    """When the oldest page of this data was fetched from eBay: the age the category's prices must state."""
+    stale_reason: str | None = None
+    """Why this data is older than the freshness limit (budget spent, eBay failing), or None when it is fresh."""
+
+
+@dataclass
+class CatalogResult:
+    categories: dict[str, CategoryData]
+    """Data per category slug; a category missing here has no data at all (the build fails for it)."""
+    problems: dict[str, str] = field(default_factory=dict)
+    """Why a category has no data, per slug."""
+    notes: list[str] = field(default_factory=list)
+    """Lines for the build summary: calls made, stale categories and why, cache size."""
+
+
+class CatalogSource(Protocol):
+    description: str
+    """How the build summary names this source ("demo catalog", "eBay Browse API (production)")."""
+    is_demo: bool
+    """Demo data: pages get a visible banner and noindex."""
+
+    def load(self, config: Config, now: datetime) -> CatalogResult:
+        """Fetch (or read) the listings of every category in `config`, as of `now`."""
+        ...
