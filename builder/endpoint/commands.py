@@ -1,0 +1,224 @@
+"""CLI commands of the endpoint: `affsite endpoint [migrate]`, `affsite subscribers export|delete`, `affsite stats`.
+
+Only argparse is imported here; FastAPI, SQLAlchemy and uvicorn are imported inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    endpoint = commands.add_parser(
+        "endpoint",
+        help="run the click and subscribe endpoint (or `endpoint migrate`)",
+        description="Run the endpoint with uvicorn. Configuration comes from environment variables "
+        "(DATABASE_URL, AFFSITE_SITE_URL, AFFSITE_SECRET_KEY, AFFSITE_MANIFEST, SMTP_*); see docs/endpoint.md.",
+    )
+    endpoint.add_argument(
+        "action", nargs="?", choices=["serve", "migrate"], default="serve", help="serve (default) or migrate"
+    )
+    endpoint.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    endpoint.add_argument("--port", type=int, default=8001, help="port (default: 8001)")
+    endpoint.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    endpoint.add_argument(
+        "--dev", action="store_true", help="development mode: no secret key or SMTP server needed, API docs on"
+    )
+    endpoint.set_defaults(func=_run_endpoint)
+
+    subscribers = commands.add_parser("subscribers", help="export or erase newsletter subscribers")
+    actions = subscribers.add_subparsers(title="actions", metavar="ACTION")
+    export = actions.add_parser("export", help="CSV of confirmed subscribers (to stdout or --output)")
+    export.add_argument("--output", "-o", help="write the CSV to this file instead of stdout")
+    export.set_defaults(func=_run_export)
+    delete = actions.add_parser("delete", help="erase one person (every stored field) by address")
+    delete.add_argument("email", metavar="EMAIL")
+    delete.set_defaults(func=_run_delete)
+    subscribers.set_defaults(func=lambda _args: _usage(subscribers))
+
+    stats = commands.add_parser("stats", help="clicks by day, category and item (bots left out)")
+    stats.add_argument("--days", type=int, default=30, help="how many days back, today included (default: 30)")
+    stats.add_argument("--top", type=int, default=20, help="how many categories and items to list (default: 20)")
+    stats.set_defaults(func=_run_stats)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _open_store() -> Any:
+    from .migrate import check_schema
+    from .settings import database_url_from_env
+    from .store import Store
+
+    store = Store.from_url(database_url_from_env())
+    try:
+        check_schema(store.engine, create_if_empty=False)
+    except Exception:
+        store.close()
+        raise
+    return store
+
+
+def _run_endpoint(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
+
+    if args.action == "migrate":
+        return _run_migrate()
+    if not 1 <= args.workers <= 64:
+        raise UsageError("--workers must be between 1 and 64")
+    if not 1 <= args.port <= 65535:
+        raise UsageError("--port must be between 1 and 65535")
+    import os
+
+    import uvicorn
+
+    from .logs import configure_json_logging, uvicorn_log_config
+    from .migrate import check_schema
+    from .settings import load_settings
+    from .store import make_engine
+
+    if args.dev:
+        os.environ["AFFSITE_DEV"] = "1"  # the workers read their settings from the environment
+    settings = load_settings()  # refuse to start on a bad configuration, before any worker exists
+    configure_json_logging()
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        check_schema(engine, create_if_empty=settings.is_sqlite)
+    finally:
+        engine.dispose()
+    uvicorn.run(
+        "builder.endpoint.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,  # the app decides which proxies to trust (AFFSITE_TRUSTED_PROXIES)
+        server_header=False,
+        access_log=False,  # it would log client IPs and query strings (tokens)
+        log_config=uvicorn_log_config(),
+        timeout_graceful_shutdown=20,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
+    return 0
+
+
+def _run_migrate() -> int:
+    from .migrate import upgrade
+    from .settings import database_url_from_env
+    from .store import make_engine
+
+    engine = make_engine(database_url_from_env(), pool_size=1)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"the database schema is up to date (revision {after})")
+    else:
+        print(f"migrated the database schema from {before or 'empty'} to revision {after}")
+    return 0
+
+
+def _normalize(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    from ..errors import UsageError
+
+    try:
+        return validate_email(email, check_deliverability=False).normalized.casefold()
+    except EmailNotValidError as exc:
+        raise UsageError(f"{email!r} is not a valid email address: {exc}") from None
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import csv
+    import io
+    import os
+    import tempfile
+
+    store = _open_store()
+    try:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["email", "subscribed_at", "confirmed_at", "consent_ip_hash"])
+        count = 0
+        for person in store.confirmed_subscribers():
+            confirmed = person.confirmed_at.isoformat() if person.confirmed_at else ""
+            row = [person.email, person.created_at.isoformat(), confirmed, person.consent_ip_hash or ""]
+            writer.writerow([_csv_safe(cell) for cell in row])
+            count += 1
+    finally:
+        store.close()
+    if args.output:
+        folder = os.path.dirname(os.path.abspath(args.output))
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".subscribers-", suffix=".csv")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(buffer.getvalue())
+        os.chmod(tmp, 0o600)  # personal data: readable by the owner only
+        os.replace(tmp, args.output)
+        print(f"exported {count} confirmed subscriber(s) to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def _csv_safe(cell: str) -> str:
+    """Cells a spreadsheet would run as a formula get a leading apostrophe."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+def _run_delete(args: argparse.Namespace) -> int:
+    from ..errors import AffsiteError
+
+    key = _normalize(args.email)
+    store = _open_store()
+    try:
+        deleted = store.delete_subscriber(key)
+    finally:
+        store.close()
+    if not deleted:
+        raise AffsiteError("no subscriber has that address; nothing was deleted")
+    print("deleted the subscriber and everything stored about them")
+    return 0
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..errors import UsageError
+
+    if not 1 <= args.days <= 3660:
+        raise UsageError("--days must be between 1 and 3660")
+    since = datetime.now(UTC).date() - timedelta(days=args.days - 1)
+    store = _open_store()
+    try:
+        stats = store.click_stats(since)
+    finally:
+        store.close()
+    console = Console()
+    total = sum(n for _, n in stats["day"])
+    console.print(
+        f"Clicks since {since.isoformat()} (UTC days): {total} by people; {stats['bots'][0][1]} by bots, left out."
+    )
+    for title, key, label, limit in (
+        ("Clicks by day", "day", "day", None),
+        ("Clicks by category", "category", "category", args.top),
+        ("Clicks by item", "item", "item id", args.top),
+    ):
+        table = Table(title=title)
+        table.add_column(label)
+        table.add_column("clicks", justify="right")
+        rows = stats[key] if limit is None else stats[key][:limit]
+        for name, count in rows:
+            table.add_row(name or "(none)", str(count))
+        if not rows:
+            table.add_row("(no clicks)", "")
+        console.print(table)
+    return 0

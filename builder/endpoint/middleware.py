@@ -1,0 +1,160 @@
+"""The edge of every request (pure ASGI, outermost): request id, body size limits, Netlify proxy signature,
+security headers, an access log line without query strings or IPs, and a JSON 500 instead of a stack trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .logs import request_id_var
+from .netlify import verify_netlify_signature
+from .problems import error_body
+
+log = logging.getLogger("affsite.endpoint.http")
+
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"strict-transport-security", b"max-age=63072000"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"interest-cohort=(), camera=(), microphone=(), geolocation=()"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+]
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body larger than {limit} bytes")
+        self.limit = limit
+
+
+class EdgeMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        body_limits: Mapping[str, int],
+        default_body_limit: int = 1024,
+        netlify_secret: str = "",
+        unsigned_paths: frozenset[str] = frozenset(),
+        route_name: Callable[[Scope], str] | None = None,
+    ) -> None:
+        self.app = app
+        self.body_limits = dict(body_limits)
+        self.default_body_limit = default_body_limit
+        self.netlify_secret = netlify_secret
+        self.unsigned_paths = unsigned_paths
+        self.route_name = route_name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming_id = headers.get("x-request-id", "")
+        request_id = incoming_id if _REQUEST_ID_RE.fullmatch(incoming_id) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        status_holder = [0]
+        response_started = [False]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_started[0] = True
+                status_holder[0] = message["status"]
+                raw = list(message.get("headers", []))
+                present = {k.lower() for k, _ in raw}
+                raw.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                raw.append((b"x-request-id", request_id.encode("ascii")))
+                if b"cache-control" not in present:
+                    raw.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": raw}
+            await send(message)
+
+        path: str = scope["path"]
+        try:
+            if self.netlify_secret and path not in self.unsigned_paths and path.startswith(("/api/", "/go/")):
+                if not verify_netlify_signature(headers.get("x-nf-sign"), self.netlify_secret):
+                    await _json(
+                        send_wrapper,
+                        403,
+                        "proxy_signature_invalid",
+                        "This endpoint only answers through the site's proxy.",
+                        request_id,
+                    )
+                    return
+                scope.setdefault("state", {})["affsite_proxy_verified"] = True
+            limit = self.body_limits.get(path, self.default_body_limit)
+            length = headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                status = 413 if length.isdigit() else 400
+                await _json(
+                    send_wrapper,
+                    status,
+                    "body_too_large" if status == 413 else "bad_content_length",
+                    f"The request body must be at most {limit} bytes.",
+                    request_id,
+                )
+                return
+            received = [0]
+
+            async def limited_receive() -> Message:
+                message = await receive()
+                if message["type"] == "http.request":
+                    received[0] += len(message.get("body", b""))
+                    if received[0] > limit:
+                        raise BodyTooLarge(limit)
+                return message
+
+            try:
+                await self.app(scope, limited_receive, send_wrapper)
+            except BodyTooLarge as exc:
+                if response_started[0]:
+                    raise
+                await _json(
+                    send_wrapper,
+                    413,
+                    "body_too_large",
+                    f"The request body must be at most {exc.limit} bytes.",
+                    request_id,
+                )
+        except Exception:
+            log.exception("unhandled error", extra={"method": scope["method"], "path": path[:200]})
+            if not response_started[0]:
+                await _json(send_wrapper, 500, "internal_error", "Something went wrong on our side.", request_id)
+        finally:
+            route = self.route_name(scope) if self.route_name else path[:200]
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status_holder[0],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+
+async def _json(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+    body = json.dumps(error_body(code, message, request_id)).encode()
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
