@@ -1,0 +1,105 @@
+"""The `affsite` command: parse arguments, call the module that does the work, print, return an exit code.
+
+Commands import their modules lazily, so `affsite --help` and `affsite check` start fast. Command groups that live
+with their subsystem (the endpoint's, the cache and budget) register themselves through a `register(subparsers)`
+function in a light `commands.py` module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import EXIT_BAD_INPUT, AffsiteError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        code: int = args.func(args)
+        return code
+    except AffsiteError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="affsite", description="Build and run an eBay Partner Network affiliate site from a folder of YAML."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug logging")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into output/", description=_BUILD_HELP)
+    _add_root(build)
+    source = build.add_mutually_exclusive_group()
+    source.add_argument("--live", action="store_true", help="use the eBay Browse API; never fall back to demo data")
+    source.add_argument("--catalog-dir", type=Path, help="read Browse search responses from DIR/<category>.json")
+    build.add_argument("--output", type=Path, help="where to write the site (default: ROOT/output)")
+    build.add_argument("--cache-dir", type=Path, help="the eBay answer cache and call ledger (default: site.yaml)")
+    build.add_argument("--plan", action="store_true", help="print the eBay calls the build would make, make none")
+    build.add_argument("--strict", action="store_true", help="fail on warnings and stale data (for CI)")
+    build.set_defaults(func=_run_build)
+
+    check = commands.add_parser("check", help="validate site.yaml, categories and pages; no network, no output")
+    _add_root(check)
+    check.set_defaults(func=_run_check)
+
+    for module in ("builder.catalog.commands", "builder.endpoint.commands", "builder.serve_commands"):
+        _register(module, commands)
+    return parser
+
+
+_BUILD_HELP = """Build the static site. Without eBay credentials in the environment (EBAY_CLIENT_ID,
+EBAY_CLIENT_SECRET) it builds from the bundled demo catalog and marks every page as demo data."""
+
+
+def _register(module_name: str, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return  # that subsystem is not part of this installation
+    module.register(commands)
+
+
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=Path("."), help="the site folder with site.yaml (default: .)")
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
+    # httpx logs every request at INFO; that is our job (and its URLs must not leak into CI logs verbatim).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .content import load_site
+
+    site = load_site(args.root.resolve())
+    print(
+        f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
+    )
+    return 0
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from .build import run_build_command
+
+    return run_build_command(args)

@@ -1,0 +1,57 @@
+"""Everything a build's output depends on, as one digest, and the next moment the clock alone would change it.
+
+A rebuild whose inputs digest equals the last successful build's, before that moment, and whose output files are
+all still as that build left them, has nothing to do: the site it would write is the one already there. This lets
+the scheduled rebuild and the preview skip parsing, planning and rendering altogether when nothing changed.
+
+The clock matters in two ways only: a price turns stale once its data is older than the freshness limit, and a
+listing is dropped once its end time has passed. `next_change` is the earliest of those moments after `now`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .catalog.normalize import parse_time
+from .catalog.source import CatalogResult
+from .content import Site
+from .state import code_version
+
+
+def inputs_digest(site: Site, result: CatalogResult, templates_dir: Path, campaign: str, demo: bool) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{code_version()}\0{campaign}\0{demo}\0".encode())
+    config = site.config
+    digest.update(config.site.model_dump_json().encode())
+    for category in config.categories:
+        digest.update(f"\0{category.slug}\0{category.model_dump_json()}".encode())
+    for page in site.pages:
+        digest.update(f"\0{page.slug}\0{page.meta.model_dump_json()}\0{page.html}".encode())
+    for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+        digest.update(b"\0" + path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    for slug in sorted(result.categories):
+        data = result.categories[slug]
+        digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0".encode())
+        # Key order is part of the digest: the same response gives the same order, and that is all that must match.
+        digest.update(json.dumps(data.items, separators=(",", ":"), default=str).encode())
+    return digest.hexdigest()
+
+
+def next_change(site: Site, result: CatalogResult, now: datetime) -> datetime | None:
+    """The earliest moment after `now` at which the same inputs would give another site; None if never."""
+    moments: list[datetime] = []
+    for category in site.config.categories:
+        data = result.categories.get(category.slug)
+        if data is None:
+            continue
+        turns_stale = data.fetched_at + timedelta(hours=site.config.freshness_hours(category))
+        if turns_stale > now:
+            moments.append(turns_stale)
+        for item in data.items:
+            ends = parse_time(item.get("itemEndDate")) if isinstance(item, dict) else None
+            if ends is not None and ends > now:
+                moments.append(ends)
+    return min(moments, default=None)

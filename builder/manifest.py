@@ -1,0 +1,78 @@
+"""The manifest of published items: the one thing the build and the endpoint share.
+
+The build writes it next to the site (`output/affsite-manifest.json`); the endpoint reads it to answer `/go/<item>`
+with the tracked URL the build chose (it never takes a URL from a request) and to reject clicks on unknown items.
+
+Format (version 1):
+    {"version": 1, "generated_at": "2026-11-22T09:00:00Z", "site_url": "https://example.org",
+     "items": {"<legacy item id>": {"url": "<tracked eBay URL>", "title": "...", "path": "/p/<slug>-<id>/",
+                                     "categories": ["<category slug>", ...]}}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+MANIFEST_NAME = "affsite-manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ManifestItem:
+    item_id: str  # eBay's legacy item id, digits only
+    url: str  # the tracked eBay URL the product page links to
+    title: str
+    path: str  # the product page's path on the site
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    generated_at: str
+    site_url: str
+    items: Mapping[str, ManifestItem]
+
+
+def dump_manifest(items: list[ManifestItem], site_url: str, generated_at: datetime) -> bytes:
+    document = {
+        "version": MANIFEST_VERSION,
+        "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "site_url": site_url,
+        "items": {
+            item.item_id: {"url": item.url, "title": item.title, "path": item.path, "categories": list(item.categories)}
+            for item in sorted(items, key=lambda i: i.item_id)
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+class ManifestError(ValueError):
+    """The manifest is not one this version of affsite can read."""
+
+
+def parse_manifest(raw: bytes | str) -> Manifest:
+    try:
+        document: Any = json.loads(raw)
+    except ValueError as exc:
+        raise ManifestError(f"the manifest is not JSON: {exc}") from None
+    if not isinstance(document, dict) or document.get("version") != MANIFEST_VERSION:
+        raise ManifestError(f"the manifest is not affsite manifest version {MANIFEST_VERSION}")
+    raw_items = document.get("items")
+    if not isinstance(raw_items, dict):
+        raise ManifestError("the manifest has no items mapping")
+    items: dict[str, ManifestItem] = {}
+    for item_id, entry in raw_items.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("url"), str)):
+            raise ManifestError(f"manifest item {item_id!r} has no url")
+        items[str(item_id)] = ManifestItem(
+            item_id=str(item_id),
+            url=entry["url"],
+            title=str(entry.get("title", "")),
+            path=str(entry.get("path", "")),
+            categories=tuple(str(c) for c in entry.get("categories", [])),
+        )
+    return Manifest(str(document.get("generated_at", "")), str(document.get("site_url", "")), items)

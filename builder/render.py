@@ -1,0 +1,484 @@
+"""The page set and its rendering: which pages a site has, at which paths, and the Jinja environment behind them.
+
+`plan_pages` lists every page as a PageJob (path, template, context, source). Two jobs for one path is an error
+naming both sources. `Renderer.render` turns a job into bytes; it is pure, so jobs can be rendered in any order or
+process, and skipped when their inputs have not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError, meta, select_autoescape
+from markupsafe import Markup
+
+from .catalog.normalize import Money, Product
+from .config import CategoryConfig
+from .content import Site
+from .errors import BuildError
+from .formatting import format_money, iso, utc_stamp
+
+ASSET_NAMES = ("site.css", "site.js")
+FEED_SIZE = 50
+
+
+@dataclass
+class Catalog:
+    """The products of one build: per category in display order, and each product once."""
+
+    by_category: dict[str, list[Product]]
+    products: dict[str, Product]
+
+
+class Card:
+    """What a template needs to show one product: the product and whether its price is still fresh at build time.
+
+    One Card per product and build, shared by every page that lists the product; `html` memoises the card markup
+    (it depends on nothing but the card), so a product's card is rendered once per process, not on every page.
+    """
+
+    __slots__ = ("_html", "category", "max_age", "p", "stale")
+
+    def __init__(self, p: Product, stale: bool, max_age: int, category: str) -> None:
+        self.p = p
+        self.stale = stale
+        self.max_age = max_age
+        self.category = category
+        self._html: Markup | None = None
+
+    def html(self, macro: Any) -> Markup:
+        """The card rendered by `macro` (the `card` macro of _macros.html), rendered on first use only."""
+        if self._html is None:
+            self._html = Markup(macro(self))  # noqa: S704 - the macro's output is autoescaped markup
+        return self._html
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    title: str
+    url: str
+
+
+@dataclass
+class PageJob:
+    path: str  # the output file, relative to the site root ("p/x-123/index.html")
+    template: str
+    context: dict[str, Any]
+    source: str  # what the page comes from, for "two pages at one path" errors
+    inputs: list[str] = field(default_factory=list)  # digests of the data it shows (incremental builds)
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What every page may show about the site and the build (not about one product)."""
+
+    site: Site
+    now: datetime
+    demo: bool
+    assets: dict[str, str]  # "site.css" -> "/assets/site.3f2a9c1b.css"
+
+    @property
+    def settings_digest(self) -> str:
+        """A digest of everything any page may show that is not a product: settings, categories, navigation, assets.
+
+        The whole configuration is in it (category slugs and files too), so a change to any setting re-renders every
+        page; the Markdown of a page and a category's intro are inputs of their own pages only.
+        """
+        config = self.site.config
+        data = [
+            config.model_dump_json(),
+            [(c.slug, c.source) for c in config.categories],
+            [(p.slug, p.source, p.meta.model_dump_json()) for p in self.site.pages],
+            self.demo,
+            sorted(self.assets.items()),
+        ]
+        return hashlib.blake2b(repr(data).encode(), digest_size=12).hexdigest()
+
+
+def make_environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["json_ld"] = json_ld
+    env.filters["stamp"] = utc_stamp
+    env.filters["iso"] = iso
+    env.filters["image_size"] = image_size
+    return env
+
+
+_EBAY_IMAGE_SIZE = re.compile(r"/s-l\d+\.(jpg|jpeg|png|webp)$")
+
+
+def image_size(url: str, pixels: int) -> str:
+    """The same eBay picture at another size (eBay serves s-l225 ... s-l1600); other URLs are left alone."""
+    return _EBAY_IMAGE_SIZE.sub(lambda m: f"/s-l{pixels}.{m.group(1)}", url)
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block that no string inside it can break out of."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))  # noqa: S704 - escaped above
+
+
+class Renderer:
+    def __init__(self, env: Environment, build: BuildContext) -> None:
+        self.env = env
+        self.build = build
+        site = build.site.config.site
+        lang = site.lang
+        money_cache: dict[Money, str] = {}
+
+        def money(m: Money) -> str:
+            text = money_cache.get(m)
+            if text is None:
+                text = money_cache[m] = format_money(m.amount, m.currency, lang)
+            return text
+
+        # Imported macros see environment globals but not the render context: helpers they need live here.
+        env.globals["money"] = money
+        fragments: dict[tuple[Any, ...], str] = {}
+
+        def cache(*key: Any, caller: Callable[[], str]) -> str:
+            """`{% call cache(key...) %}...{% endcall %}`: the block rendered once per key in this process."""
+            text = fragments.get(key)
+            if text is None:
+                text = fragments[key] = caller()
+            return text
+
+        env.globals["cache"] = cache
+        nav = navigation(build.site)
+        self.globals = {
+            "site": site,
+            "site_url": site.root_url,
+            "lang": site.lang,
+            "demo": build.demo,
+            "assets": build.assets,
+            "nav": nav,
+            "nav_urls": frozenset(link.url for link in nav),
+            "pages": build.site.pages,
+            "endpoint": str(site.endpoint_url).rstrip("/") if site.endpoint_url else "",
+            "freshness_seconds": int(site.freshness_hours * 3600),
+        }
+
+    def render(self, job: PageJob) -> bytes:
+        template = self.env.get_template(job.template)
+        return template.render({**self.globals, **job.context}).encode("utf-8")
+
+
+def navigation(site: Site) -> list[NavLink]:
+    links = [NavLink(c.title, f"/{c.slug}/") for c in site.categories]
+    links += [NavLink(p.meta.title, f"/{p.slug}/") for p in site.pages if p.meta.nav_order is not None]
+    links += [NavLink(n.title, n.url) for n in site.config.site.nav]
+    return links
+
+
+def template_digests(env: Environment) -> dict[str, str]:
+    """A digest per template of its source and of every template it extends, imports or includes.
+
+    A page is re-rendered when the digest of its template changes, so editing category.html re-renders the category
+    pages only, and editing base.html re-renders everything.
+    """
+    loader = env.loader
+    assert loader is not None
+    own: dict[str, str] = {}
+    refs: dict[str, list[str]] = {}
+    for name in loader.list_templates():
+        source, _, _ = loader.get_source(env, name)
+        own[name] = hashlib.blake2b(source.encode(), digest_size=12).hexdigest()
+        try:
+            found = meta.find_referenced_templates(env.parse(source))
+            refs[name] = sorted({r for r in found if r is not None})
+        except TemplateSyntaxError:
+            refs[name] = []  # rendering will report the error
+
+    def closure(name: str, seen: set[str]) -> None:
+        for ref in refs.get(name, []):
+            if ref not in seen:
+                seen.add(ref)
+                closure(ref, seen)
+
+    digests: dict[str, str] = {}
+    for name in own:
+        seen = {name}
+        closure(name, seen)
+        parts = "|".join(f"{n}={own.get(n, 'missing')}" for n in sorted(seen))
+        digests[name] = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
+    return digests
+
+
+class _Planner:
+    """Builds the page jobs, computing each product's card, fingerprint and category lookups once."""
+
+    def __init__(self, build: BuildContext, catalog: Catalog) -> None:
+        self.build = build
+        self.catalog = catalog
+        self.config = build.site.config
+        self.by_slug = {c.slug: c for c in self.config.categories}
+        self.order = {c.slug: i for i, c in enumerate(self.config.categories)}
+        self.limits = {c.slug: self.config.freshness_hours(c) for c in self.config.categories}
+        self.cards: dict[str, Card] = {}
+        self.keys: dict[str, str] = {}
+
+    def card(self, product: Product) -> Card:
+        card = self.cards.get(product.item_id)
+        if card is None or card.p is not product:
+            limits = [self.limits[c] for c in product.categories if c in self.limits]
+            limit = min(limits) if limits else self.config.site.freshness_hours
+            card = Card(
+                product,
+                self.build.now - product.fetched_at > timedelta(hours=limit),
+                int(limit * 3600),
+                product.categories[0] if product.categories else "",
+            )
+            self.cards[product.item_id] = card
+            self.keys[product.item_id] = product.fingerprint() + ("s" if card.stale else "f")
+        return card
+
+    def key(self, product: Product) -> str:
+        """What a page shows of a product, as a digest (its data and whether its price is stale now)."""
+        self.card(product)
+        return self.keys[product.item_id]
+
+    def newest(self) -> list[Product]:
+        products = self.catalog.products.values()
+        return sorted(products, key=lambda p: (p.listed_at or p.fetched_at, p.item_id), reverse=True)
+
+    def jobs(self) -> list[PageJob]:
+        site = self.build.site
+        config = self.config
+        jobs: list[PageJob] = []
+        featured = [c for c in site.categories if c.featured]
+        home_sections = [(c, self.catalog.by_category.get(c.slug, [])[:4]) for c in featured]
+        home_products = self.newest()[: config.site.home_new_items]
+        jobs.append(
+            PageJob(
+                "index.html",
+                "home.html",
+                {
+                    "sections": [{"category": c, "products": [self.card(p) for p in ps]} for c, ps in home_sections],
+                    "newest": [self.card(p) for p in home_products],
+                    "canonical": "/",
+                    "title": config.site.title,
+                    "description": config.site.description,
+                },
+                "the home page",
+                [self.key(p) for _, ps in home_sections for p in ps] + [self.key(p) for p in home_products],
+            )
+        )
+        for category in site.categories:
+            jobs.extend(self.category_pages(category, self.catalog.by_category.get(category.slug, [])))
+        for product in self.catalog.products.values():
+            jobs.append(self.product_page(product))
+        for page in site.pages:
+            jobs.append(
+                PageJob(
+                    f"{page.slug}/index.html",
+                    "page.html",
+                    {
+                        "page": page,
+                        "canonical": f"/{page.slug}/",
+                        "title": page.meta.title,
+                        "description": page.meta.description,
+                    },
+                    page.source,
+                    [hashlib.blake2b(page.html.encode(), digest_size=12).hexdigest()],
+                )
+            )
+        jobs.append(
+            PageJob(
+                "404.html",
+                "404.html",
+                {"canonical": None, "title": "Page not found", "description": ""},
+                "the 404 page",
+            )
+        )
+        if config.site.newsletter:
+            jobs.append(
+                PageJob(
+                    "newsletter/thanks/index.html",
+                    "thanks.html",
+                    {"canonical": None, "title": "Check your inbox", "description": ""},
+                    "the newsletter thank-you page",
+                )
+            )
+        check_unique_paths(jobs)
+        return jobs
+
+    def category_pages(self, category: CategoryConfig, products: list[Product]) -> list[PageJob]:
+        per_page = self.config.site.items_per_page
+        count = max(1, math.ceil(len(products) / per_page))
+        slug = category.slug
+        intro = self.build.site.intros.get(slug, "")
+        intro_key = hashlib.blake2b(intro.encode(), digest_size=12).hexdigest()
+        jobs = []
+        for number in range(1, count + 1):
+            chunk = products[(number - 1) * per_page : number * per_page]
+            path = f"/{slug}/" if number == 1 else f"/{slug}/page/{number}/"
+            pagination = {
+                "number": number,
+                "count": count,
+                "prev": None if number == 1 else (f"/{slug}/" if number == 2 else f"/{slug}/page/{number - 1}/"),
+                "next": None if number == count else f"/{slug}/page/{number + 1}/",
+            }
+            title = category.title if number == 1 else f"{category.title} (page {number} of {count})"
+            jobs.append(
+                PageJob(
+                    path.lstrip("/") + "index.html",
+                    "category.html",
+                    {
+                        "category": category,
+                        "intro": Markup(intro),  # noqa: S704 - Markdown with raw HTML escaped
+                        "products": [self.card(p) for p in chunk],
+                        "pagination": pagination,
+                        "canonical": path,
+                        "title": title,
+                        "description": category.description,
+                        "total": len(products),
+                    },
+                    category.source or f"content/categories/{slug}.yaml",
+                    [intro_key, str(len(products))] + [self.key(p) for p in chunk],
+                )
+            )
+        return jobs
+
+    def product_page(self, product: Product) -> PageJob:
+        config = self.config
+        by_slug = self.by_slug
+        # Categories in site order (the order of config.categories), as the page lists them.
+        categories = sorted(
+            (by_slug[s] for s in set(product.categories) if s in by_slug),
+            key=lambda c: self.order[c.slug],
+        )
+        primary = categories[0] if categories else None
+        related: list[Product] = []
+        if primary is not None:
+            head = self.catalog.by_category.get(primary.slug, [])[:5]
+            related = [p for p in head if p.item_id != product.item_id][:4]
+        card = self.card(product)
+        context = {
+            "product": card,
+            "categories": categories,
+            "primary": primary,
+            "related": [self.card(p) for p in related],
+            "json_ld": product_json_ld(product, config.site.root_url, with_offer=not card.stale),
+            "canonical": product.path,
+            "title": product.title,
+            "description": _product_description(product, self.build, card.stale),
+        }
+        return PageJob(
+            f"p/{product.slug}/index.html",
+            "product.html",
+            context,
+            f"eBay item {product.item_id}",
+            [self.key(product)] + [self.key(p) for p in related],
+        )
+
+
+def plan_pages(build: BuildContext, catalog: Catalog) -> list[PageJob]:
+    """Every page of the site as a job (the feed, sitemap and robots.txt are made separately)."""
+    return _Planner(build, catalog).jobs()
+
+
+def _product_description(product: Product, build: BuildContext, stale: bool) -> str:
+    condition = f"{product.condition}, " if product.condition else ""
+    if stale:  # a price older than the freshness limit is shown nowhere, search snippets included
+        return f"{product.title}: {condition}see the current price on eBay."
+    site = build.site.config.site
+    price = format_money(product.price.amount, product.price.currency, site.lang)
+    return f"{product.title}: {condition}{price} on eBay (as of {utc_stamp(product.fetched_at)})."
+
+
+CONDITION_SCHEMA = {
+    "new": "NewCondition",
+    "refurbished": "RefurbishedCondition",
+    "used": "UsedCondition",
+    "parts": "DamagedCondition",
+    "open box": "NewCondition",
+}
+
+
+def product_json_ld(product: Product, root_url: str, *, with_offer: bool = True) -> dict[str, Any]:
+    """schema.org Product; the Offer (price) only while the price is fresh enough to be shown on the page."""
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "url": product.url,
+        "price": str(product.price.amount),
+        "priceCurrency": product.price.currency,
+        "availability": "https://schema.org/InStock",
+    }
+    if product.ends_at is not None:
+        offer["priceValidUntil"] = product.ends_at.date().isoformat()
+    if product.seller:
+        offer["seller"] = {"@type": "Organization", "name": product.seller}
+    condition = (product.condition or "").lower()
+    for word, schema in CONDITION_SCHEMA.items():
+        if word in condition:
+            offer["itemCondition"] = f"https://schema.org/{schema}"
+            break
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": product.title,
+        "sku": product.item_id,
+        "url": root_url + product.path,
+    }
+    if with_offer:
+        data["offers"] = offer
+    if product.image_url:
+        data["image"] = product.image_url
+    return data
+
+
+def check_unique_paths(jobs: Iterable[PageJob]) -> None:
+    seen: dict[str, str] = {}
+    clashes: list[str] = []
+    for job in jobs:
+        if job.path in seen:
+            clashes.append(f"/{job.path}: both {seen[job.path]} and {job.source} would be written here")
+        else:
+            seen[job.path] = job.source
+    if clashes:
+        raise BuildError("two pages map to one path:\n  " + "\n  ".join(clashes))
+
+
+def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
+    urls = sorted(root_url + j.context["canonical"] for j in jobs if j.context.get("canonical"))
+    body = "".join(f"<url><loc>{xml_escape(u)}</loc></url>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
+    ).encode()
+
+
+def robots_txt(root_url: str, demo: bool) -> bytes:
+    if demo:
+        return b"# Demo data: keep this site out of search engines.\nUser-agent: *\nDisallow: /\n"
+    return f"User-agent: *\nDisallow: /go/\nDisallow: /api/\nSitemap: {root_url}/sitemap.xml\n".encode()
+
+
+def feed_jobs(build: BuildContext, catalog: Catalog) -> PageJob:
+    planner = _Planner(build, catalog)
+    newest = planner.newest()[:FEED_SIZE]
+    updated = max((p.listed_at or p.fetched_at for p in newest), default=build.now)
+    return PageJob(
+        "feed.xml",
+        "feed.xml",
+        {"entries": [planner.card(p) for p in newest], "updated": updated, "canonical": None},
+        "the Atom feed",
+        [planner.key(p) for p in newest] + ([] if newest else [iso(build.now)]),
+    )

@@ -1,0 +1,61 @@
+"""The build summary: what was built, what was left out and why, warnings grouped rather than repeated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class WarningGroup:
+    message: str  # "products have no image"
+    examples: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class BuildReport:
+    source: str = ""
+    demo: bool = False
+    categories: int = 0
+    products: int = 0
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    rendered: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, WarningGroup] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stale: dict[str, str] = field(default_factory=dict)  # category slug -> why its data is old
+    seconds: float = 0.0
+
+    def warn(self, message: str, example: str | None = None) -> None:
+        """Add a warning; the same message again only counts (and keeps a few examples)."""
+        group = self.warnings.setdefault(message, WarningGroup(message))
+        group.count += 1
+        if example is not None and len(group.examples) < 5:
+            group.examples.append(example)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"built {self.pages} pages from {self.source}: {self.categories} categories, {self.products} products "
+            f"({self.written} files written, {self.unchanged} unchanged) in {self.seconds:.2f}s"
+        ]
+        if self.dropped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.dropped.items(), key=lambda kv: -kv[1]))
+            out.append(f"left out {sum(self.dropped.values())} listings: {reasons}")
+        for slug, why in sorted(self.stale.items()):
+            out.append(f"stale: {slug}: {why}")
+        for group in self.warnings.values():
+            more = f" (and {group.count - len(group.examples)} more)" if group.count > len(group.examples) else ""
+            shown = f": {', '.join(group.examples)}{more}" if group.examples else ""
+            out.append(
+                f"warning: {group.count} × {group.message}{shown}"
+                if group.count > 1
+                else f"warning: {group.message}{shown}"
+            )
+        out.extend(self.notes)
+        return out
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
