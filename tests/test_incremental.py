@@ -1,0 +1,206 @@
+"""Incremental builds: a rebuild that skips unchanged pages publishes exactly what a clean build would."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW, SiteDir, item
+
+from builder.state import STATE_NAME
+
+
+def clean_build(site: SiteDir, build: Callable[..., Any], tmp_path: Path) -> dict[str, bytes]:
+    """The same site built from scratch elsewhere (no previous output, no state)."""
+    fresh = SiteDir(tmp_path / "fresh")
+    if fresh.root.exists():
+        shutil.rmtree(fresh.root)
+    shutil.copytree(site.root, fresh.root, ignore=shutil.ignore_patterns("output", ".cache"))
+    fresh.catalog = site.catalog
+    build(fresh)
+    return fresh.files()
+
+
+def assert_same_as_clean(site: SiteDir, build: Callable[..., Any], tmp_path: Path) -> None:
+    incremental = site.files()
+    clean = clean_build(site, build, tmp_path)
+    assert sorted(incremental) == sorted(clean)
+    for path, data in clean.items():
+        assert incremental[path] == data, path
+
+
+def test_no_change_rebuild_renders_and_writes_nothing(site_dir: SiteDir, build_site_fn: Any) -> None:
+    first = build_site_fn(site_dir)
+    second = build_site_fn(site_dir)
+    assert first.rendered == first.pages
+    assert second.rendered == 0
+    assert second.written == 0
+    assert second.unchanged == first.written
+
+
+def test_data_change_equals_clean_build(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
+    build_site_fn(site_dir)
+    lenses = [item(i, title=f"Prime Lens {i} 50mm f/1.8") for i in range(100, 111)]
+    lenses.append(item(111, title="Prime Lens 111 85mm", price={"value": "1.00", "currency": "USD"}))
+    site_dir.set_items("lenses", lenses)
+    build_site_fn(site_dir)
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+
+def test_one_category_change_renders_only_its_pages(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    site_dir.set_items("lenses", [item(i, title=f"Prime Lens {i} 50mm f/1.8 II") for i in range(100, 112)])
+    report = build_site_fn(site_dir)
+    # 12 new product pages (new titles, new slugs), 2 lens list pages (10 a page), the home page (lenses are
+    # featured) and the feed (they are among the newest). The 25 camera pages are kept.
+    assert report.rendered == 12 + 2 + 1 + 1
+    assert not any("prime-lens-100-50mm-f-1-8-100000000100" in f for f in site_dir.files())
+
+
+def test_one_price_change_renders_only_the_pages_that_show_it(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    cameras = [item(i) for i in range(1, 26)]
+    cameras[24] = item(25, price={"value": "9.99", "currency": "USD"})
+    site_dir.set_items("cameras", cameras)
+    report = build_site_fn(site_dir)
+    # Item 25's own page, the camera list page that shows it (page 3) and the feed (it lists all 37 products).
+    # Not the other product pages: their related blocks show the first four cameras; nor the home page.
+    assert report.rendered == 3
+
+
+def test_template_change_equals_clean_build(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
+    first = build_site_fn(site_dir)
+    template = site_dir.root / "templates" / "category.html"
+    template.write_text(template.read_text().replace("</h1>", "</h1>\n<p>changed</p>", 1))
+    report = build_site_fn(site_dir)
+    categories = 3 + 2  # cameras: 25 items at 10 a page, lenses: 12
+    assert report.rendered == categories
+    assert 0 < report.rendered < first.rendered
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+
+def test_base_template_change_renders_everything(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
+    first = build_site_fn(site_dir)
+    base = site_dir.root / "templates" / "base.html"
+    base.write_text(base.read_text().replace("<main", "<!-- x -->\n<main", 1))
+    report = build_site_fn(site_dir)
+    assert report.rendered == first.pages - 1  # all but the feed, which does not extend base.html
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+
+def test_settings_change_equals_clean_build(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
+    first = build_site_fn(site_dir)
+    site_yaml = site_dir.root / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text().replace("title: Test Shop", "title: Other Shop"))
+    report = build_site_fn(site_dir)
+    assert report.rendered == first.pages
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+
+def test_deleted_category_and_item_disappear(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
+    build_site_fn(site_dir)
+    assert "lenses/index.html" in site_dir.files()
+    (site_dir.root / "content" / "categories" / "lenses.yaml").unlink()
+    site_dir.set_items("cameras", [item(i) for i in range(1, 25)])  # item 25 ended
+    build_site_fn(site_dir)
+    files = site_dir.files()
+    assert not any(f.startswith("lenses/") for f in files)
+    assert not any(f.endswith("-100000000025/index.html") for f in files)
+    assert not any("prime-lens" in f for f in files)
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+    assert not (site_dir.output / "lenses").exists()
+
+
+def test_newer_clock_re_renders_pages_whose_price_went_stale(site_dir: SiteDir, build_site_fn: Any) -> None:
+    from datetime import timedelta
+
+    first = build_site_fn(site_dir)
+    # Same data, fetched at the same time, but the build runs after the freshness limit: prices must be hidden.
+    from builder.build import BuildOptions, build_site
+    from builder.catalog.files import DirectoryCatalog
+    from builder.catalog.source import CatalogResult
+    from builder.content import load_site
+
+    class Fixed(DirectoryCatalog):
+        def load(self, config: Any, now: Any) -> CatalogResult:
+            result = super().load(config, now)
+            for data in result.categories.values():
+                data.fetched_at = NOW
+            return result
+
+    later = NOW + timedelta(hours=30)
+    options = BuildOptions(site_dir.root, site_dir.output, site_dir.root / ".cache")
+    report = build_site(load_site(site_dir.root), Fixed(site_dir.catalog), options, later)
+    assert report.rendered == first.pages - 5  # not the 404, thank-you and three Markdown pages: no prices there
+    html = next(p for p in site_dir.output.glob("p/*/index.html")).read_text()
+    assert '<span class="price-check">Check the current price on eBay</span>' in html
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"key": 1, "files": []}', b"[1, 2]", b"\xff\xfe"])
+def test_corrupt_state_falls_back_to_a_full_render(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path, garbage: bytes
+) -> None:
+    first = build_site_fn(site_dir)
+    (site_dir.root / ".cache" / STATE_NAME).write_bytes(garbage)
+    report = build_site_fn(site_dir)
+    assert report.rendered == first.pages
+    assert report.written == 0  # same bytes: nothing rewritten
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+    assert build_site_fn(site_dir).rendered == 0  # and the state is good again
+
+
+def test_missing_state_falls_back_to_a_full_render(site_dir: SiteDir, build_site_fn: Any) -> None:
+    first = build_site_fn(site_dir)
+    (site_dir.root / ".cache" / STATE_NAME).unlink()
+    assert build_site_fn(site_dir).rendered == first.pages
+
+
+def test_edited_or_deleted_output_file_is_rendered_again(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    before = site_dir.files()
+    (site_dir.output / "cameras" / "index.html").write_text("tampered")
+    (site_dir.output / "lenses" / "index.html").unlink()
+    report = build_site_fn(site_dir)
+    assert report.rendered == 2
+    assert site_dir.files() == before
+
+
+def test_parallel_render_equals_serial_render(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builder.parallel
+
+    site_dir.set_items("cameras", [item(i) for i in range(1, 400)])
+    monkeypatch.setattr(builder.parallel, "MIN_PARALLEL_JOBS", 10)
+    monkeypatch.setattr(builder.parallel, "CHUNK", 7)
+    monkeypatch.setattr(builder.parallel, "worker_count", lambda jobs: 2)
+    build_site_fn(site_dir)
+    parallel = site_dir.files()
+    monkeypatch.setattr(builder.parallel, "worker_count", lambda jobs: 1)
+    assert clean_build(site_dir, build_site_fn, tmp_path) == parallel
+
+
+def test_template_error_in_a_worker_leaves_the_site_and_no_temporary_files(
+    site_dir: SiteDir, build_site_fn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builder.parallel
+
+    site_dir.set_items("cameras", [item(i) for i in range(1, 200)])
+    build_site_fn(site_dir)
+    before = site_dir.files()
+    site_dir.set_items("cameras", [item(i, title=f"Camera {i} new") for i in range(1, 200)])
+    product = site_dir.root / "templates" / "product.html"
+    product.write_text(
+        product.read_text().replace(
+            "{% block og_type %}", '{% block og_type %}{% if p.item_id.endswith("7") %}{{ nope.missing }}{% endif %}'
+        )
+    )
+    monkeypatch.setattr(builder.parallel, "CHUNK", 7)
+    monkeypatch.setattr(builder.parallel, "worker_count", lambda jobs: 2)
+    with pytest.raises(Exception, match="nope"):
+        build_site_fn(site_dir)
+    assert site_dir.files() == before
+    assert not [p for p in site_dir.output.rglob("*") if p.name.endswith(".affsite-new")]
