@@ -253,7 +253,7 @@ def _write_site(
     assets = _write_assets(templates_dir / "assets", writer)
     build = BuildContext(site=site, now=now, demo=demo, assets=assets)
     env = make_environment(templates_dir)
-    renderer = Renderer(env, build)
+    renderer = Renderer(env, build, templates_dir)
     jobs = plan_pages(build, catalog)
     pages = [*jobs, feed_jobs(build, catalog)]
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import re
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,16 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError, meta, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    meta,
+    select_autoescape,
+)
 from markupsafe import Markup
 
 from .catalog.normalize import Money, Product
@@ -136,8 +146,9 @@ def json_ld(data: Any) -> Markup:
 
 
 class Renderer:
-    def __init__(self, env: Environment, build: BuildContext) -> None:
+    def __init__(self, env: Environment, build: BuildContext, templates_dir: Path) -> None:
         self.env = env
+        self.templates_dir = templates_dir
         self.build = build
         site = build.site.config.site
         lang = site.lang
@@ -176,8 +187,30 @@ class Renderer:
         }
 
     def render(self, job: PageJob) -> bytes:
-        template = self.env.get_template(job.template)
-        return template.render({**self.globals, **job.context}).encode("utf-8")
+        try:
+            template = self.env.get_template(job.template)
+            return template.render({**self.globals, **job.context}).encode("utf-8")
+        except TemplateError as exc:
+            raise BuildError(describe_template_error(exc, self.templates_dir, job)) from None
+
+
+def describe_template_error(exc: TemplateError, templates_dir: Path, job: PageJob) -> str:
+    """A template mistake for the person who made it: `templates/product.html:3: what (while rendering /p/x/)`."""
+    page = "/" + job.path.removesuffix("index.html")
+    if isinstance(exc, TemplateNotFound):
+        return f"{templates_dir.name}/{exc.name}: no such template (needed to render {page})"
+    where = f"{templates_dir.name}/{job.template}"
+    if isinstance(exc, TemplateSyntaxError):
+        where = f"{templates_dir.name}/{exc.name or job.template}:{exc.lineno}"
+    else:
+        # Jinja rewrites tracebacks so that template code shows as frames of the template file at its own line;
+        # the innermost such frame is where the mistake is.
+        root = str(templates_dir.resolve()) + "/"
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            filename = frame.f_code.co_filename
+            if filename.startswith(root):
+                where = f"{templates_dir.name}/{filename[len(root) :]}:{line}"
+    return f"{where}: {exc.message or type(exc).__name__} (while rendering {page})"
 
 
 def navigation(site: Site) -> list[NavLink]:

@@ -81,9 +81,35 @@ def test_template_error_midway_leaves_the_previous_site_untouched(site_dir: Site
     (site_dir.root / "templates" / "product.html").write_text(
         "{% extends 'base.html' %}{% block main %}{{ nope.missing }}{% endblock %}"
     )
-    with pytest.raises(Exception, match="nope"):
+    with pytest.raises(BuildError, match=r"^templates/product\.html:1: 'nope' is undefined \(while rendering /p/"):
         build_site_fn(site_dir)
     assert site_dir.files() == before
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            "{% extends 'base.html' %}\n{% block main %}\n{{ product.p.title | nosuchfilter }}\n{% endblock %}",
+            r"^templates/product\.html:3: No filter named 'nosuchfilter'\. \(while rendering /p/",
+        ),
+        (
+            "{% extends 'base.html' %}\n{% block main %\n",
+            r"^templates/product\.html:2: expected token 'end of statement block', got '%'",
+        ),
+        ("{% extends 'bases.html' %}", r"^templates/bases\.html: no such template \(needed to render /p/"),
+        (
+            "{% extends 'base.html' %}\n{% block main %}\n\n{{ product.p.nope }}{% endblock %}",
+            r"^templates/product\.html:4: .* has no attribute 'nope' \(while rendering /p/",
+        ),
+    ],
+)
+def test_template_mistakes_name_the_file_and_line(
+    site_dir: SiteDir, build_site_fn: Any, template: str, expected: str
+) -> None:
+    site_dir.write("templates/product.html", template)
+    with pytest.raises(BuildError, match=expected):
+        build_site_fn(site_dir)
 
 
 def test_rebuild_with_nothing_changed_writes_nothing(site_dir: SiteDir, build_site_fn: Any) -> None:

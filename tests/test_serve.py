@@ -130,6 +130,19 @@ def test_a_broken_edit_keeps_the_last_good_build_and_says_why(preview: RunningPr
     assert "page 1 of" in httpx.get(preview.url + "/headphones/").text
 
 
+def test_a_template_mistake_is_shown_with_its_file_and_line(preview: RunningPreview, site_root: Path) -> None:
+    template = site_root / "templates" / "category.html"
+    good = template.read_text()
+    template.write_text(good.replace("{% block main %}", "{% block main %}\n{{ category.no_such_field }}", 1))
+    _until(lambda: preview.preview.error is not None)
+    line = good.splitlines().index(next(x for x in good.splitlines() if "{% block main %}" in x)) + 2
+    assert f"templates/category.html:{line}:" in (preview.preview.error or "")
+    assert "no_such_field" in (preview.preview.error or "")
+    assert httpx.get(preview.url + "/headphones/").status_code == 200  # still the previous build
+    template.write_text(good)
+    _until(lambda: preview.preview.error is None and preview.preview.version == 2)
+
+
 def test_netlify_headers_are_read_from_the_site(tmp_path: Path) -> None:
     assert netlify_headers(tmp_path) == []
     (tmp_path / "netlify.toml").write_text('[[headers]]\n  for = "/x/*"\n  [headers.values]\n    A = """1\n  2"""\n')
