@@ -11,7 +11,7 @@ biggest process's max RSS and the sampled sum of the PSS of the whole process tr
   4. Hugo building the same products as pages with equivalent templates (product page with title, price, image,
      condition, seller, tracked link and JSON-LD, related cards, the same navigation; paginated category lists;
      the same /p/<slug>/ URLs), timed the same way;
-  5. growth: full builds at 1,000 / 10,000 / 50,000 items, time per page.
+  5. growth: full builds at 1,000 / 10,000 / 50,000 items (the better of two each), time per page.
 Prints a table and appends it with the machine's description and the git commit to BENCHMARKS.md (## Build).
 
 Builds run at a fixed clock (the catalog's fetch time plus one hour), as a scheduled rebuild from the cache does:
@@ -86,6 +86,9 @@ def _pss_kib(pid: int) -> int:
 
 def measure(label: str, argv: list[str], cwd: Path | None = None) -> Run:
     """Run argv to completion; wall seconds and peak memory (MiB) of its whole process tree."""
+    # Flush what earlier steps wrote or deleted first: on a VM disk the writeback of the previous build's gigabyte
+    # (and the discards of a deleted one) otherwise lands in the middle of this measurement.
+    os.sync()
     peak = 0
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -575,7 +578,13 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
         make_catalog(grow_catalog, size)
         grow_site = work / f"site-{size}"
         make_site(grow_site, slugs, per_category)
-        growth_rows.append((size, affsite_build(f"growth {size}", grow_site, grow_catalog, grow_site / "output")))
+        runs = []
+        for _ in range(2):  # the better of two, as for the full build it is compared with
+            shutil.rmtree(grow_site / "output", ignore_errors=True)
+            shutil.rmtree(grow_site / ".cache", ignore_errors=True)
+            runs.append(affsite_build(f"growth {size}", grow_site, grow_catalog, grow_site / "output"))
+        best = min(runs, key=lambda r: r.seconds)
+        growth_rows.append((size, Run(best.label, best.seconds, max(r.peak_mib for r in runs), best.report)))
         shutil.rmtree(grow_site, ignore_errors=True)
         shutil.rmtree(grow_catalog, ignore_errors=True)
     per_page = []

@@ -17,6 +17,7 @@ from .catalog.normalize import Normalizer, Product
 from .catalog.source import CatalogResult, CatalogSource
 from .content import Site, load_site
 from .errors import BuildError, UsageError
+from .heap import collector_paused
 from .inputs import inputs_digest, next_change
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter, write_atomically
@@ -96,6 +97,11 @@ def choose_source(args: argparse.Namespace, cache_dir: Path) -> CatalogSource:
 
 def build_site(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
     """Build the whole site into options.output_dir. Raises BuildError (old output left as it was) on failure."""
+    with collector_paused():  # see heap.py: without this, time per page grows with the catalog
+        return _build(site, source, options, now)
+
+
+def _build(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
     started = time.perf_counter()
     config = site.config
     result = source.load(config, now)

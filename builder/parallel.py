@@ -9,12 +9,12 @@ Small builds, one-core machines and systems without fork render in this process 
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .heap import collecting_only_new_objects
 from .output import Put, SiteWriter
 
 MIN_PARALLEL_JOBS = 600  # below this, starting workers costs more than it saves
@@ -37,14 +37,18 @@ def worker_count(jobs: int) -> int:
 def render_and_put(jobs: Sequence[Any], render: Render, writer: SiteWriter, workers: int | None = None) -> list[Put]:
     """Render every job and `put` its file; the results, in job order, for `writer.record`."""
     count = worker_count(len(jobs)) if workers is None else workers
-    if count <= 1:
-        return [writer.put(job.path, render(job)) for job in jobs]
+    with collecting_only_new_objects():
+        if count <= 1:
+            return [writer.put(job.path, render(job)) for job in jobs]
+        return _render_in_workers(jobs, render, writer, count)
+
+
+def _render_in_workers(jobs: Sequence[Any], render: Render, writer: SiteWriter, count: int) -> list[Put]:
     global _task
     _task = (jobs, render, writer)
     chunks = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
     results: list[Put | None] = [None] * len(jobs)
     failure: BaseException | None = None
-    gc.freeze()  # keep the workers from copying the pages the parent's objects live on just to scan them
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             for start, outcome in pool.imap_unordered(_run_chunk, chunks):
@@ -54,7 +58,6 @@ def render_and_put(jobs: Sequence[Any], render: Render, writer: SiteWriter, work
                 results[start : start + len(outcome)] = outcome
     finally:
         _task = None
-        gc.unfreeze()
     done = [r for r in results if r is not None]
     if failure is not None:
         for put in done:
