@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -181,9 +182,10 @@ def _nothing_changed(state: BuildState, inputs: str, now: datetime, output_dir: 
         return False
     if state.valid_until is not None and now >= datetime.fromisoformat(state.valid_until):
         return False
+    root = f"{output_dir}/"  # plain strings: pathlib's per-path overhead was a fifth of a no-change rebuild
     for relative, record in state.files.items():
         try:
-            stat = (output_dir / relative).stat()
+            stat = os.stat(root + relative)
         except OSError:
             return False
         if record.digest and (stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns):

@@ -23,6 +23,10 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # Everything made inside is still in the youngest generation; on its own, the first allocation after
+        # re-enabling would walk all of it. Freezing and thawing moves it to the oldest generation at no cost.
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 

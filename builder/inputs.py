@@ -11,9 +11,10 @@ listing is dropped once its end time has passed. `next_change` is the earliest o
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import orjson
 
 from .catalog.normalize import parse_time
 from .catalog.source import CatalogResult
@@ -35,8 +36,11 @@ def inputs_digest(site: Site, result: CatalogResult, templates_dir: Path, campai
     for slug in sorted(result.categories):
         data = result.categories[slug]
         digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0".encode())
-        # Key order is part of the digest: the same response gives the same order, and that is all that must match.
-        digest.update(json.dumps(data.items, separators=(",", ":"), default=str).encode())
+        if data.raw_digest is not None:
+            digest.update(f"raw:{data.raw_digest}".encode())
+        else:
+            # Key order is part of the digest: the same response gives the same order, and that is all that matters.
+            digest.update(orjson.dumps(data.items, default=str))
     return digest.hexdigest()
 
 

@@ -11,11 +11,12 @@ Format (version 1):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 MANIFEST_NAME = "affsite-manifest.json"
 MANIFEST_VERSION = 1
@@ -47,7 +48,7 @@ def dump_manifest(items: list[ManifestItem], site_url: str, generated_at: dateti
             for item in sorted(items, key=lambda i: i.item_id)
         },
     }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
 class ManifestError(ValueError):
@@ -56,7 +57,7 @@ class ManifestError(ValueError):
 
 def parse_manifest(raw: bytes | str) -> Manifest:
     try:
-        document: Any = json.loads(raw)
+        document: Any = orjson.loads(raw)
     except ValueError as exc:
         raise ManifestError(f"the manifest is not JSON: {exc}") from None
     if not isinstance(document, dict) or document.get("version") != MANIFEST_VERSION:

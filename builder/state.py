@@ -10,12 +10,13 @@ foreign state file means a full render (the writer still leaves unchanged files 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
+import orjson
 
 from .output import write_atomically
 
@@ -85,7 +86,7 @@ def load_state(cache_dir: Path, key: str) -> BuildState | None:
     """The last build's state, or None when there is none that applies (missing, corrupt, other code or output)."""
     path = cache_dir / STATE_NAME
     try:
-        document = json.loads(path.read_bytes())
+        document = orjson.loads(path.read_bytes())
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -116,7 +117,7 @@ def save_state(cache_dir: Path, state: BuildState) -> None:
         "files": {relative: [r.digest, r.size, r.mtime_ns] for relative, r in sorted(state.files.items())},
     }
     try:
-        write_atomically(cache_dir / STATE_NAME, json.dumps(document, separators=(",", ":")).encode())
+        write_atomically(cache_dir / STATE_NAME, orjson.dumps(document))
     except OSError as exc:
         log.warning("could not save the build state in %s: %s", cache_dir, exc.strerror)
 

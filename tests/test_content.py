@@ -192,3 +192,11 @@ def test_shipped_pages_have_valid_front_matter(tmp_path: Path) -> None:
     (root / "content/categories/x.yaml").write_text("title: X\nq: x\n", encoding="utf-8")
     loaded = load_site(root)
     assert {"about", "privacy"} <= {p.slug for p in loaded.pages}
+
+
+def test_markdown_conversions_share_nothing() -> None:
+    """The converter is reused: a reference defined on one page must not resolve on the next."""
+    first = render_markdown("[eBay][ref]\n\n[ref]: https://www.ebay.com/\n")
+    second = render_markdown("[eBay][ref]\n")
+    assert 'href="https://www.ebay.com/"' in first
+    assert "href" not in second

@@ -111,3 +111,10 @@ def test_alias_reused_many_times_is_indexed_quickly() -> None:
     doc = parse_yaml("\n".join(levels) + "\n", "f.yaml")
     assert time.perf_counter() - start < 0.5
     assert doc.line_of(["a6"]) == 7
+
+
+def test_syntax_errors_are_worded_by_pyyaml_even_when_libyaml_parses() -> None:
+    doc = parse_yaml("title: Cameras\n\tq: camera\n", "content/categories/cameras.yaml")
+    assert [str(p) for p in doc.problems] == [
+        "content/categories/cameras.yaml:2: this is not valid YAML: found character '\\t' that cannot start any token"
+    ]

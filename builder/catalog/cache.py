@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 log = logging.getLogger(__name__)
 
 ENTRY_VERSION = 1
@@ -106,7 +108,7 @@ class ResponseCache:
             "response": dict(response),
         }
         path = self.path_for(key)
-        write_atomic(path, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        write_atomic(path, orjson.dumps(document))
         return path
 
     def files(self) -> Iterator[Path]:
@@ -166,8 +168,8 @@ class ResponseCache:
 
 def _parse_entry(key: str, raw: bytes) -> CacheEntry:
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:  # also raised for bad UTF-8 and nesting too deep
         raise ValueError(f"not valid JSON ({exc.__class__.__name__})") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")

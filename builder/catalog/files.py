@@ -6,9 +6,11 @@ A missing or broken file leaves that category without data (the build says which
 
 from __future__ import annotations
 
-import json
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+
+import orjson
 
 from ..config import Config
 from .source import CatalogResult, CategoryData
@@ -39,7 +41,8 @@ class DirectoryCatalog:
                 if stat.st_size > MAX_FILE_BYTES:
                     result.problems[category.slug] = f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB"
                     continue
-                document = json.loads(path.read_bytes())
+                raw = path.read_bytes()
+                document = orjson.loads(raw)
             except FileNotFoundError:
                 result.problems[category.slug] = f"no file {path}"
                 continue
@@ -57,5 +60,6 @@ class DirectoryCatalog:
                 fetched_at = now.replace(minute=0, second=0, microsecond=0)
             else:
                 fetched_at = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
-            result.categories[category.slug] = CategoryData(category.slug, items, fetched_at=fetched_at)
+            digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+            result.categories[category.slug] = CategoryData(category.slug, items, fetched_at, raw_digest=digest)
         return result

@@ -24,6 +24,9 @@ class CategoryData:
     """When the oldest page of this data was fetched from eBay: the age the category's prices must state."""
     stale_reason: str | None = None
     """Why this data is older than the freshness limit (budget spent, eBay failing), or None when it is fresh."""
+    raw_digest: str | None = None
+    """A digest of the bytes `items` was parsed from, when the source has them at hand: a build then tells unchanged
+    data by it instead of encoding every item again (a tenth of a second per 10,000 items)."""
 
 
 @dataclass
