@@ -8,6 +8,7 @@ process, and skipped when their inputs have not changed.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
 import re
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import (
     Environment,
@@ -491,7 +491,7 @@ def check_unique_paths(jobs: Iterable[PageJob]) -> None:
 
 def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
     urls = sorted(root_url + j.context["canonical"] for j in jobs if j.context.get("canonical"))
-    body = "".join(f"<url><loc>{xml_escape(u)}</loc></url>\n" for u in urls)
+    body = "".join(f"<url><loc>{html.escape(u, quote=False)}</loc></url>\n" for u in urls)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
