@@ -122,6 +122,7 @@ def _run_prune(args: argparse.Namespace) -> int:
     from .cache import ResponseCache, format_size
     from .credentials import Credentials, Secret
     from .live import LiveCatalog
+    from .lock import cache_lock
 
     config, cache_dir = _load(args)
     now = datetime.now(UTC)
@@ -139,8 +140,9 @@ def _run_prune(args: argparse.Namespace) -> int:
                 old += 1
         print(f"would delete {unused} unused and {old} old or unreadable entries from {cache_dir}")
         return 0
-    result = cache.prune(used, older_than, now)
-    Ledger(cache_dir).compact(now)
+    with cache_lock(cache_dir):  # a build appending to the ledger or the cache must not race the rewrite
+        result = cache.prune(used, older_than, now)
+        Ledger(cache_dir).compact(now)
     print(
         f"deleted {result.removed} cached eBay answer(s) from {cache_dir}: {len(result.removed_unused)} no "
         f"category uses, {len(result.removed_old)} older than {args.older_than:g} h, "

@@ -38,6 +38,7 @@ from .budget import QUOTA_EXHAUSTED, TOKEN, BudgetExhausted, CallBudget, Ledger,
 from .cache import ResponseCache, request_key
 from .credentials import Credentials
 from .links import campaign_id
+from .lock import cache_lock
 from .plan import Need, Plan, PlannedRequest, call_order, format_age, format_time, make_plan
 from .query import SearchRequest, search_requests
 from .source import CatalogResult, CategoryData
@@ -143,6 +144,10 @@ class LiveCatalog:
     # --- the build ---
 
     def load(self, config: Config, now: datetime) -> CatalogResult:
+        with cache_lock(self.cache_dir):  # the ledger's counts hold only while no other process spends calls
+            return self._load(config, now)
+
+    def _load(self, config: Config, now: datetime) -> CatalogResult:
         self.description = self._describe(config)
         cache = ResponseCache(self.cache_dir)
         ledger = Ledger(self.cache_dir)
