@@ -34,7 +34,7 @@ from markupsafe import Markup
 from .catalog.normalize import Money, Product
 from .config import CategoryConfig
 from .content import Site
-from .errors import BuildError
+from .errors import AffsiteError, BuildError
 from .formatting import format_money, iso, utc_stamp
 
 ASSET_NAMES = ("site.css", "site.js")
@@ -192,25 +192,53 @@ class Renderer:
             return template.render({**self.globals, **job.context}).encode("utf-8")
         except TemplateError as exc:
             raise BuildError(describe_template_error(exc, self.templates_dir, job)) from None
+        except AffsiteError:
+            raise
+        except Exception as exc:
+            # `{{ title + 1 }}`, `{{ 1 / 0 }}`: a mistake in a template when template code raised it (or Jinja on its
+            # behalf); raised inside affsite's own code, it is a bug in affsite and keeps its traceback.
+            if _template_frame(exc, self.templates_dir) is None or _raised_by_affsite(exc):
+                raise
+            raise BuildError(describe_template_error(exc, self.templates_dir, job)) from None
 
 
-def describe_template_error(exc: TemplateError, templates_dir: Path, job: PageJob) -> str:
+def describe_template_error(exc: Exception, templates_dir: Path, job: PageJob) -> str:
     """A template mistake for the person who made it: `templates/product.html:3: what (while rendering /p/x/)`."""
     page = "/" + job.path.removesuffix("index.html")
     if isinstance(exc, TemplateNotFound):
         return f"{templates_dir.name}/{exc.name}: no such template (needed to render {page})"
-    where = f"{templates_dir.name}/{job.template}"
     if isinstance(exc, TemplateSyntaxError):
         where = f"{templates_dir.name}/{exc.name or job.template}:{exc.lineno}"
     else:
-        # Jinja rewrites tracebacks so that template code shows as frames of the template file at its own line;
-        # the innermost such frame is where the mistake is.
-        root = str(templates_dir.resolve()) + "/"
-        for frame, line in traceback.walk_tb(exc.__traceback__):
-            filename = frame.f_code.co_filename
-            if filename.startswith(root):
-                where = f"{templates_dir.name}/{filename[len(root) :]}:{line}"
-    return f"{where}: {exc.message or type(exc).__name__} (while rendering {page})"
+        found = _template_frame(exc, templates_dir)
+        where = f"{templates_dir.name}/{found[0]}:{found[1]}" if found else f"{templates_dir.name}/{job.template}"
+    what = (exc.message or type(exc).__name__) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+    return f"{where}: {what} (while rendering {page})"
+
+
+def _raised_by_affsite(exc: BaseException) -> bool:
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    return bool(frames) and Path(frames[-1][0].f_code.co_filename).resolve().is_relative_to(_PACKAGE)
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str, int] | None:
+    """The innermost traceback frame that is template code, as (name in templates/, line).
+
+    Jinja rewrites tracebacks so that template code shows as frames of the template file at its own line. Frames
+    carry the path as the loader built it (not resolved), so both sides are resolved before comparing: a symlinked
+    or relative templates folder still matches.
+    """
+    root = templates_dir.resolve()
+    found: tuple[str, int] | None = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        try:
+            found = (Path(frame.f_code.co_filename).resolve().relative_to(root).as_posix(), line)
+        except ValueError:
+            continue
+    return found
 
 
 def navigation(site: Site) -> list[NavLink]:

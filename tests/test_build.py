@@ -102,13 +102,39 @@ def test_template_error_midway_leaves_the_previous_site_untouched(site_dir: Site
             "{% extends 'base.html' %}\n{% block main %}\n\n{{ product.p.nope }}{% endblock %}",
             r"^templates/product\.html:4: .* has no attribute 'nope' \(while rendering /p/",
         ),
+        (
+            "{% extends 'base.html' %}\n{% block main %}\n{{ product.p.title + 1 }}\n{% endblock %}",
+            r"^templates/product\.html:3: TypeError: can only concatenate str \(not \"int\"\) to str \(while",
+        ),
+        (
+            "{% extends 'base.html' %}\n{% block main %}{% include '_part.html' %}{% endblock %}",
+            r"^templates/_part\.html:2: ZeroDivisionError: division by zero \(while rendering /p/",
+        ),
     ],
 )
+@pytest.mark.parametrize("linked", [False, True], ids=["folder", "symlinked folder"])
 def test_template_mistakes_name_the_file_and_line(
-    site_dir: SiteDir, build_site_fn: Any, template: str, expected: str
+    site_dir: SiteDir, build_site_fn: Any, template: str, expected: str, linked: bool
 ) -> None:
     site_dir.write("templates/product.html", template)
+    site_dir.write("templates/_part.html", "<p>\n{{ 1 / 0 }}</p>\n")
+    if linked:  # Jinja names frames by the path it was given, not the resolved one
+        real = site_dir.root.parent / "real-templates"
+        (site_dir.root / "templates").rename(real)
+        (site_dir.root / "templates").symlink_to(real)
     with pytest.raises(BuildError, match=expected):
+        build_site_fn(site_dir)
+
+
+def test_an_error_inside_affsite_code_is_a_bug_and_keeps_its_traceback(
+    site_dir: SiteDir, build_site_fn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builder.formatting
+    import builder.render
+
+    # The `money` helper templates call, made to fail inside affsite's code: iso() of a Decimal.
+    monkeypatch.setattr(builder.render, "format_money", lambda amount, currency, lang: builder.formatting.iso(amount))
+    with pytest.raises(AttributeError, match=r"'decimal\.Decimal' object has no attribute"):
         build_site_fn(site_dir)
 
 
