@@ -11,6 +11,7 @@ listing is dropped once its end time has passed. `next_change` is the earliest o
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def inputs_digest(site: Site, result: CatalogResult, templates_dir: Path, campai
             digest.update(f"raw:{data.raw_digest}".encode())
         else:
             # Key order is part of the digest: the same response gives the same order, and that is all that matters.
-            digest.update(orjson.dumps(data.items, default=str))
+            try:
+                digest.update(orjson.dumps(data.items, default=str))
+            except TypeError:  # what orjson cannot encode (an integer beyond 64 bits) the standard library can
+                digest.update(json.dumps(data.items, separators=(",", ":"), default=str).encode())
     return digest.hexdigest()
 
 

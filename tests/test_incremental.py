@@ -204,3 +204,18 @@ def test_template_error_in_a_worker_leaves_the_site_and_no_temporary_files(
         build_site_fn(site_dir)
     assert site_dir.files() == before
     assert not [p for p in site_dir.output.rglob("*") if p.name.endswith(".affsite-new")]
+
+
+def test_inputs_digest_takes_data_orjson_cannot_encode(site_dir: SiteDir) -> None:
+    """A source that hands over an integer beyond 64 bits (json.loads makes them) still gets a digest."""
+    from builder.catalog.source import CatalogResult, CategoryData
+    from builder.content import load_site
+    from builder.inputs import inputs_digest
+
+    site = load_site(site_dir.root)
+
+    def digest(value: int) -> str:
+        data = CategoryData("cameras", [{"itemId": "v1|1|0", "bidCount": value}], NOW)
+        return inputs_digest(site, CatalogResult({"cameras": data}), site_dir.root / "templates", "", False)
+
+    assert digest(2**70) != digest(2**70 + 1)

@@ -387,3 +387,16 @@ def test_prune_refuses_hours_timedelta_cannot_hold(hours: str, capsys: pytest.Ca
     with pytest.raises(SystemExit) as exited:
         main(["cache", "prune", "--older-than", hours])
     assert exited.value.code == 2 and "hours" in capsys.readouterr().err
+
+
+def test_numbers_beyond_64_bits_from_ebay_are_cached_and_read_back_alike(ebay: FakeEbay, tmp_path: Path) -> None:
+    page = search_page("cameras", 2, 2, 0)
+    page["itemSummaries"][0]["bidCount"] = 2**70  # nothing eBay sends today; it must not break the cache
+    body = json.dumps(page)
+    ebay.search_script = [Response(body, status=200, content_type="application/json")]
+    cfg = config(tmp_path, ["cameras"])
+    fresh = catalog(ebay, tmp_path / ".cache").load(cfg, NOW)
+    again = catalog(ebay, tmp_path / ".cache").load(cfg, NOW)  # from the cache: no second call
+    assert fresh.problems == {} and len(ebay.searches) == 1
+    assert fresh.categories["cameras"].items == again.categories["cameras"].items
+    assert fresh.categories["cameras"].items[0]["bidCount"] == float(2**70)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import inspect
-import json
 import logging
 import os
 import random
@@ -26,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeVar
 
 import httpx
+import orjson
 
 from ..errors import UsageError
 from .credentials import Credentials
@@ -146,8 +146,8 @@ class _NoRecorder:
 def error_details(response: httpx.Response) -> list[EbayErrorDetail]:
     """eBay's `errors[]` (errorId, message) or OAuth's `error`/`error_description`; empty if none."""
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        body = orjson.loads(response.content)  # as the cache will read it back: same numbers either way
+    except orjson.JSONDecodeError:  # also bad UTF-8 and nesting too deep
         return []
     if not isinstance(body, dict):
         return []
@@ -540,8 +540,8 @@ def enduser_context(campaign_id: str, reference_id: str) -> str:
 
 def _json_object(response: httpx.Response, who: str) -> dict[str, Any]:
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError):
+        body = orjson.loads(response.content)  # as the cache will read it back: same numbers either way
+    except orjson.JSONDecodeError:  # also bad UTF-8 and nesting too deep
         raise _Retry(f"{who} answered with malformed JSON") from None
     if not isinstance(body, dict):
         raise _Retry(f"{who} answered with JSON that is not an object")

@@ -170,7 +170,7 @@ def _parse_entry(key: str, raw: bytes) -> CacheEntry:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:  # also raised for bad UTF-8 and nesting too deep
-        raise ValueError(f"not valid JSON ({exc.__class__.__name__})") from None
+        raise ValueError(f"not valid JSON ({str(exc)[:80]})") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
     if document.get("version") != ENTRY_VERSION:
