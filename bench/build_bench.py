@@ -13,7 +13,9 @@ biggest process's max RSS and the sampled sum of the PSS of the whole process tr
      the same /p/<slug>/ URLs), timed the same way;
   5. growth: full builds at 1,000 / 10,000 / 50,000 items, time per page (wall, and CPU of all processes).
 Every full build (Hugo's too) runs three times, in turns, and the fastest run counts: this machine's disk stalls at
-random for hundreds of milliseconds, and noise only ever adds time.
+random for hundreds of milliseconds, and noise only ever adds time. Outputs are deleted only after the last
+measurement (see `set_aside`), so the run needs about 6 GB of free disk in the work directory (`--keep DIR`, else
+the system's temporary directory).
 Prints a table and appends it with the machine's description and the git commit to BENCHMARKS.md (## Build).
 
 Builds run at a fixed clock (the catalog's fetch time plus one hour), as a scheduled rebuild from the cache does:
@@ -218,8 +220,8 @@ def set_aside(directory: Path) -> None:
     there, so deleting between measurements made every build after the first slower, and big ones more so.
     """
     if directory.exists():
-        trash = directory.parent / f".trash-{len(_set_aside)}-{directory.name}"
-        directory.rename(trash)
+        trash = Path(tempfile.mkdtemp(prefix=".trash-", dir=directory.parent))  # a fresh name, even after a crash
+        directory.rename(trash / directory.name)
         _set_aside.append(trash)
 
 

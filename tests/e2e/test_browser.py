@@ -143,7 +143,11 @@ def test_screenshots(site: Site, new_visit: Callable[..., Visit], width: int, he
         visit.page.goto(site.url + path)
         visit.page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
         # Not wait_for_function: its polling evaluates a string, which the site's CSP (no 'unsafe-eval') refuses.
-        visit.page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
+        loaded = visit.page.evaluate(
+            "Promise.race([Promise.all([...document.images].map(i => i.decode().catch(() => null))).then(() => true),"
+            " new Promise(done => setTimeout(() => done(false), 10000))])"
+        )
+        assert loaded, f"{path}: images still loading after 10 s"
         target = ARTIFACTS / f"{name}-{width}.png"
         visit.page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 5000
