@@ -244,9 +244,9 @@ def change_category_data(catalog: Path, slug: str) -> int:
 
 def rendered_breakdown(root: Path, output: Path, catalog: Path, slug: str) -> dict[str, int]:
     """How many pages one category's change must re-render: its own list pages and the pages of its products."""
-    from builder.build import normalize_catalog
     from builder.catalog.files import DirectoryCatalog
     from builder.content import load_site
+    from builder.generate import normalize_catalog
     from builder.report import BuildReport
 
     site = load_site(root)
@@ -388,10 +388,10 @@ HUGO_HOME = """{{ define "main" }}
 
 def make_hugo_site(directory: Path, root: Path, catalog: Path) -> int:
     """The same products as a Hugo site: data files plus one content adapter per category. Returns the page count."""
-    from builder.build import normalize_catalog
     from builder.catalog.files import DirectoryCatalog
     from builder.content import load_site
     from builder.formatting import format_money, iso, utc_stamp
+    from builder.generate import normalize_catalog
     from builder.render import product_json_ld
     from builder.report import BuildReport
 

@@ -1,9 +1,9 @@
-"""One build, top to bottom: load content, get listings, normalize, render, write, swap, report."""
+"""One build, top to bottom: load content, get listings, decide whether anything changed, then (generate.py)
+normalize, render and write, swap, report."""
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -14,30 +14,14 @@ from pathlib import Path
 
 from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.links import campaign_id
-from .catalog.normalize import Normalizer, Product
-from .catalog.source import CatalogResult, CatalogSource
+from .catalog.source import CatalogSource
 from .content import Site, load_site
 from .errors import BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
-from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter, write_atomically
-from .parallel import render_and_put
-from .render import (
-    ASSET_NAMES,
-    BuildContext,
-    Catalog,
-    PageJob,
-    Renderer,
-    feed_jobs,
-    make_environment,
-    plan_pages,
-    robots_txt,
-    sitemap_xml,
-    template_digests,
-)
 from .report import BuildReport
-from .state import BuildState, FileRecord, forget_state, load_state, page_digest, save_state, state_key
+from .state import BuildState, forget_state, load_state, save_state, state_key
 
 log = logging.getLogger(__name__)
 REPORT_NAME = "build-report.json"
@@ -123,6 +107,10 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     if may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir):
         return _unchanged_report(report, previous, options, started)
 
+    # Imported here, not at the top: a rebuild with nothing to do never loads Jinja or the renderer (a fifth of
+    # its start-up time).
+    from .generate import normalize_catalog, write_site
+
     catalog = normalize_catalog(site, result, now, report)
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
@@ -137,7 +125,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     if not writer.in_place:
         forget_state(options.cache_dir)
     try:
-        files = _write_site(site, catalog, now, source.is_demo, options, writer, report, state)
+        files = write_site(site, catalog, now, source.is_demo, templates_dir, writer, report, state)
         writer.commit(previous_files=state.files if state is not None else None)
     except BaseException:
         writer.abort()
@@ -191,124 +179,3 @@ def _nothing_changed(state: BuildState, inputs: str, now: datetime, output_dir: 
         if record.digest and (stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns):
             return False
     return bool(state.files)
-
-
-def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
-    config = site.config
-    normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
-    by_category: dict[str, list[Product]] = {}
-    products: dict[str, Product] = {}
-    for category in config.categories:
-        data = result.categories[category.slug]
-        if data.stale_reason:
-            report.stale[category.slug] = data.stale_reason
-        listed: list[Product] = []
-        for product in normalizer.products(category, data.items, data.fetched_at):
-            known = products.get(product.item_id)
-            if known is None:
-                products[product.item_id] = product
-                listed.append(product)
-            elif category.slug not in known.categories:
-                # The same listing in several categories: one product page, listed in each, with the newest data.
-                if product.fetched_at > known.fetched_at:
-                    product.categories = [*known.categories, category.slug]
-                    products[product.item_id] = product
-                    _replace(by_category, known, product)
-                    known = product
-                else:
-                    known.categories.append(category.slug)
-                listed.append(known)
-        by_category[category.slug] = _pinned_first(listed, category.pinned_legacy_ids)
-        if not listed:
-            report.warn("categories have no listings to show", category.slug)
-    for product in products.values():
-        if product.image_url is None:
-            report.warn("products have no image", product.item_id)
-    report.dropped = dict(normalizer.dropped.counts)
-    report.categories = len(config.categories)
-    report.products = len(products)
-    report.notes.extend(result.notes)
-    return Catalog(by_category=by_category, products=products)
-
-
-def _replace(by_category: dict[str, list[Product]], old: Product, new: Product) -> None:
-    for listed in by_category.values():
-        for i, product in enumerate(listed):
-            if product is old:
-                listed[i] = new
-
-
-def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
-    if not pinned:
-        return products
-    rank = {item_id: i for i, item_id in enumerate(pinned)}
-    first = sorted((p for p in products if p.item_id in rank), key=lambda p: rank[p.item_id])
-    return first + [p for p in products if p.item_id not in rank]
-
-
-def _write_site(
-    site: Site,
-    catalog: Catalog,
-    now: datetime,
-    demo: bool,
-    options: BuildOptions,
-    writer: SiteWriter,
-    report: BuildReport,
-    state: BuildState | None,
-) -> dict[str, FileRecord]:
-    """Render what changed since `state` (everything without one) and write it; the new state's file records."""
-    templates_dir = options.root / "templates"
-    assets = _write_assets(templates_dir / "assets", writer)
-    build = BuildContext(site=site, now=now, demo=demo, assets=assets)
-    env = make_environment(templates_dir)
-    renderer = Renderer(env, build, templates_dir)
-    jobs = plan_pages(build, catalog)
-    pages = [*jobs, feed_jobs(build, catalog)]
-
-    templates = template_digests(env)
-    settings = build.settings_digest
-    previous = state.files if state is not None else {}
-    files: dict[str, FileRecord] = {}
-    to_render: list[PageJob] = []
-    digests: list[str] = []
-    for job in pages:
-        digest = page_digest(templates.get(job.template, "missing"), settings, job.path, job.inputs)
-        old = previous.get(job.path)
-        if old is not None and old.digest == digest and writer.keep(job.path, old.size, old.mtime_ns):
-            files[job.path] = old
-            continue
-        to_render.append(job)
-        digests.append(digest)
-    for digest, put in zip(digests, render_and_put(to_render, renderer.render, writer), strict=True):
-        writer.record(put)
-        files[put.relative] = FileRecord(digest, put.size, put.mtime_ns)
-
-    root_url = site.config.site.root_url
-    manifest = [ManifestItem(p.item_id, p.url, p.title, p.path, tuple(p.categories)) for p in catalog.products.values()]
-    writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
-    writer.write("robots.txt", robots_txt(root_url, demo))
-    data_time = max((p.fetched_at for p in catalog.products.values()), default=now)
-    writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time))
-    report.pages = len(pages)
-    report.rendered = len(to_render)
-    for relative in writer.present:
-        if relative not in files:
-            files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only
-    return files
-
-
-def _write_assets(assets_dir: Path, writer: SiteWriter) -> dict[str, str]:
-    """Copy CSS and JS under a name that carries a hash of their content, so hosts can cache them forever."""
-    urls: dict[str, str] = {}
-    for name in ASSET_NAMES:
-        path = assets_dir / name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise BuildError(f"{path} cannot be read: {exc.strerror}") from None
-        stem, _, suffix = name.rpartition(".")
-        digest = hashlib.sha256(data).hexdigest()[:10]
-        fingerprinted = f"assets/{stem}.{digest}.{suffix}"
-        writer.write(fingerprinted, data)
-        urls[name] = "/" + fingerprinted
-    return urls

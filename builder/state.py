@@ -27,6 +27,7 @@ STATE_VERSION = 1
 # The modules whose code decides what a page looks like: a change to any of them invalidates the state.
 _CODE = (
     "build.py",
+    "generate.py",
     "render.py",
     "output.py",
     "state.py",

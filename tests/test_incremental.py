@@ -219,3 +219,39 @@ def test_inputs_digest_takes_data_orjson_cannot_encode(site_dir: SiteDir) -> Non
         return inputs_digest(site, CatalogResult({"cameras": data}), site_dir.root / "templates", "", False)
 
     assert digest(2**70) != digest(2**70 + 1)
+
+
+def test_a_rebuild_with_nothing_to_do_does_not_load_the_renderer(site_dir: SiteDir, build_site_fn: Any) -> None:
+    """The no-change path is mostly start-up time; Jinja and the renderer are a fifth of it."""
+    import subprocess
+    import sys
+
+    build_site_fn(site_dir)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from datetime import datetime\n"
+        "from builder.build import BuildOptions, build_site\n"
+        "from builder.catalog.files import DirectoryCatalog\n"
+        "from builder.content import load_site\n"
+        "root = Path(sys.argv[1])\n"
+        "report = build_site(load_site(root), DirectoryCatalog(Path(sys.argv[2])),\n"
+        "                    BuildOptions(root, root / 'output', root / '.cache'), datetime.fromisoformat(sys.argv[3]))\n"
+        "print(report.rendered, 'jinja2' in sys.modules, 'builder.render' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(site_dir.root), str(site_dir.catalog), NOW.isoformat()],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.split() == ["0", "False", "False"]
+
+
+def test_the_code_version_covers_files_that_exist() -> None:
+    """A renamed module must not silently drop out of the state's code version (it would keep stale pages)."""
+    from builder import state
+
+    package = Path(state.__file__).parent
+    assert [name for name in state._CODE if not (package / name).is_file()] == []
+    assert {"generate.py", "render.py", "catalog/normalize.py"} <= set(state._CODE)

@@ -1,0 +1,155 @@
+"""Making the site from loaded listings: normalize them, plan and render the pages, write the files.
+
+The expensive half of a build, and the only one that needs Jinja and the renderer: `build.py` imports this module
+only once it knows there is something to do, so a rebuild with nothing to do does not pay for loading it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from .catalog.links import campaign_id
+from .catalog.normalize import Normalizer, Product
+from .catalog.source import CatalogResult
+from .content import Site
+from .errors import BuildError
+from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
+from .output import SiteWriter
+from .parallel import render_and_put
+from .render import (
+    ASSET_NAMES,
+    BuildContext,
+    Catalog,
+    PageJob,
+    Renderer,
+    feed_jobs,
+    make_environment,
+    plan_pages,
+    robots_txt,
+    sitemap_xml,
+    template_digests,
+)
+from .report import BuildReport
+from .state import BuildState, FileRecord, page_digest
+
+
+def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
+    config = site.config
+    normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
+    by_category: dict[str, list[Product]] = {}
+    products: dict[str, Product] = {}
+    for category in config.categories:
+        data = result.categories[category.slug]
+        if data.stale_reason:
+            report.stale[category.slug] = data.stale_reason
+        listed: list[Product] = []
+        for product in normalizer.products(category, data.items, data.fetched_at):
+            known = products.get(product.item_id)
+            if known is None:
+                products[product.item_id] = product
+                listed.append(product)
+            elif category.slug not in known.categories:
+                # The same listing in several categories: one product page, listed in each, with the newest data.
+                if product.fetched_at > known.fetched_at:
+                    product.categories = [*known.categories, category.slug]
+                    products[product.item_id] = product
+                    _replace(by_category, known, product)
+                    known = product
+                else:
+                    known.categories.append(category.slug)
+                listed.append(known)
+        by_category[category.slug] = _pinned_first(listed, category.pinned_legacy_ids)
+        if not listed:
+            report.warn("categories have no listings to show", category.slug)
+    for product in products.values():
+        if product.image_url is None:
+            report.warn("products have no image", product.item_id)
+    report.dropped = dict(normalizer.dropped.counts)
+    report.categories = len(config.categories)
+    report.products = len(products)
+    report.notes.extend(result.notes)
+    return Catalog(by_category=by_category, products=products)
+
+
+def _replace(by_category: dict[str, list[Product]], old: Product, new: Product) -> None:
+    for listed in by_category.values():
+        for i, product in enumerate(listed):
+            if product is old:
+                listed[i] = new
+
+
+def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
+    if not pinned:
+        return products
+    rank = {item_id: i for i, item_id in enumerate(pinned)}
+    first = sorted((p for p in products if p.item_id in rank), key=lambda p: rank[p.item_id])
+    return first + [p for p in products if p.item_id not in rank]
+
+
+def write_site(
+    site: Site,
+    catalog: Catalog,
+    now: datetime,
+    demo: bool,
+    templates_dir: Path,
+    writer: SiteWriter,
+    report: BuildReport,
+    state: BuildState | None,
+) -> dict[str, FileRecord]:
+    """Render what changed since `state` (everything without one) and write it; the new state's file records."""
+    assets = _write_assets(templates_dir / "assets", writer)
+    build = BuildContext(site=site, now=now, demo=demo, assets=assets)
+    env = make_environment(templates_dir)
+    renderer = Renderer(env, build, templates_dir)
+    jobs = plan_pages(build, catalog)
+    pages = [*jobs, feed_jobs(build, catalog)]
+
+    templates = template_digests(env)
+    settings = build.settings_digest
+    previous = state.files if state is not None else {}
+    files: dict[str, FileRecord] = {}
+    to_render: list[PageJob] = []
+    digests: list[str] = []
+    for job in pages:
+        digest = page_digest(templates.get(job.template, "missing"), settings, job.path, job.inputs)
+        old = previous.get(job.path)
+        if old is not None and old.digest == digest and writer.keep(job.path, old.size, old.mtime_ns):
+            files[job.path] = old
+            continue
+        to_render.append(job)
+        digests.append(digest)
+    for digest, put in zip(digests, render_and_put(to_render, renderer.render, writer), strict=True):
+        writer.record(put)
+        files[put.relative] = FileRecord(digest, put.size, put.mtime_ns)
+
+    root_url = site.config.site.root_url
+    manifest = [ManifestItem(p.item_id, p.url, p.title, p.path, tuple(p.categories)) for p in catalog.products.values()]
+    writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
+    writer.write("robots.txt", robots_txt(root_url, demo))
+    data_time = max((p.fetched_at for p in catalog.products.values()), default=now)
+    writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time))
+    report.pages = len(pages)
+    report.rendered = len(to_render)
+    for relative in writer.present:
+        if relative not in files:
+            files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only
+    return files
+
+
+def _write_assets(assets_dir: Path, writer: SiteWriter) -> dict[str, str]:
+    """Copy CSS and JS under a name that carries a hash of their content, so hosts can cache them forever."""
+    urls: dict[str, str] = {}
+    for name in ASSET_NAMES:
+        path = assets_dir / name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BuildError(f"{path} cannot be read: {exc.strerror}") from None
+        stem, _, suffix = name.rpartition(".")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        fingerprinted = f"assets/{stem}.{digest}.{suffix}"
+        writer.write(fingerprinted, data)
+        urls[name] = "/" + fingerprinted
+    return urls
