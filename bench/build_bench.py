@@ -15,7 +15,9 @@ biggest process's max RSS and the sampled sum of the PSS of the whole process tr
 Every full build (Hugo's too) runs three times, in turns, and the fastest run counts: this machine's disk stalls at
 random for hundreds of milliseconds, and noise only ever adds time. Outputs are deleted only after the last
 measurement (see `set_aside`), so the run needs about 6 GB of free disk in the work directory (`--keep DIR`, else
-the system's temporary directory).
+the system's temporary directory). On an ext4 without a journal (this machine's), start it at least five minutes
+after deleting a big tree, a previous run's clean-up included: for that long, creating files searches past the
+inodes just freed, and the biggest builds suffer most.
 Prints a table and appends it with the machine's description and the git commit to BENCHMARKS.md (## Build).
 
 Builds run at a fixed clock (the catalog's fetch time plus one hour), as a scheduled rebuild from the cache does:
