@@ -11,7 +11,8 @@ biggest process's max RSS and the sampled sum of the PSS of the whole process tr
   4. Hugo building the same products as pages with equivalent templates (product page with title, price, image,
      condition, seller, tracked link and JSON-LD, related cards, the same navigation; paginated category lists;
      the same /p/<slug>/ URLs), timed the same way;
-  5. growth: full builds at 1,000 / 10,000 / 50,000 items, time per page (wall, and CPU of all processes).
+  5. growth: full builds at 1,000 / 10,000 / 50,000 items, in turns (each round builds every size), time per page
+     (wall, and CPU of all processes).
 Every full build (Hugo's too) runs three times, in turns, and the fastest run counts: this machine's disk stalls at
 random for hundreds of milliseconds, and noise only ever adds time. Outputs are deleted only after the last
 measurement (see `set_aside`), so the run needs about 6 GB of free disk in the work directory (`--keep DIR`, else
@@ -550,17 +551,19 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
     hugo_dir = work / "hugo"
     hugo_pages = make_hugo_site(hugo_dir, site, catalog)
 
-    # Hugo and affsite in turns, the order swapped each round: the machine's state (page cache, disk writeback,
-    # other load) affects both alike; the best of each is reported.
-    hugo_runs, full_runs = [], []
+    # Hugo and affsite in turns, the order swapped each round, each affsite full build followed by a rebuild with
+    # nothing changed: the machine's state (page cache, disk writeback, other load) affects all alike; the best of
+    # each is reported.
+    hugo_runs, full_runs, nochange_runs = [], [], []
     for round_number in range(ROUNDS):
         hugo_first = round_number % 2 == 0
         if hugo_first:
             hugo_runs.append(hugo_build("hugo", hugo_dir))
         full_runs.append(affsite_full_build("full", site, catalog))
+        nochange_runs.append(affsite_build("no change", site, catalog, output))
         if not hugo_first:
             hugo_runs.append(hugo_build("hugo", hugo_dir))
-    hugo, full = best_of(hugo_runs), best_of(full_runs)
+    hugo, full, nochange = best_of(hugo_runs), best_of(full_runs), best_of(nochange_runs)
     row(f"Hugo full build, {items:,} items", hugo, f"{hugo.report['pages']:,} pages (~{hugo_pages:,} planned)")
     row(
         f"affsite full build, {items:,} items",
@@ -571,8 +574,6 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
     mem_ratio = full.peak_mib / hugo.peak_mib
     checks.append(f"full build / Hugo: time {ratio:.2f} (target ≤ 1.0), memory {mem_ratio:.2f} (target ≤ 1.0)")
 
-    # It writes nothing, so running it again measures the same thing: the best of as many runs as the full build.
-    nochange = best_of([affsite_build("no change", site, catalog, output) for _ in range(ROUNDS)])
     row(
         "affsite rebuild, nothing changed",
         nochange,
@@ -608,22 +609,21 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
     )
     checks.append(f"category.html changed: {tpl.report['rendered']} pages re-rendered (the category list pages)")
 
-    growth_rows: list[tuple[int, Run]] = []
+    print(f"growth: full builds at {', '.join(f'{n:,}' for n in growth)} items, in turns ...", flush=True)
+    sites: dict[int, tuple[Path, Path]] = {}
     for size in growth:
-        if size == items:
-            growth_rows.append((size, full))
-            continue
-        print(f"growth: {size} items ...", flush=True)
-        grow_catalog = work / f"catalog-{size}"
+        grow_catalog = work / f"catalog-growth-{size}"
         make_catalog(grow_catalog, size)
         grow_site = work / f"site-{size}"
         make_site(grow_site, slugs, per_category)
-        # The best of as many runs as the full build it is compared with.
-        growth_rows.append(
-            (size, best_of([affsite_full_build(f"growth {size}", grow_site, grow_catalog) for _ in range(ROUNDS)]))
-        )
-        set_aside(grow_site)
-        set_aside(grow_catalog)
+        sites[size] = (grow_site, grow_catalog)
+    runs: dict[int, list[Run]] = {size: [] for size in growth}
+    for round_number in range(ROUNDS):
+        # Every size in every round, in reverse order every other round: a slow spell of the machine falls on all
+        # sizes alike instead of on whichever was being measured during it.
+        for size in growth if round_number % 2 == 0 else growth[::-1]:
+            runs[size].append(affsite_full_build(f"growth {size}", *sites[size]))
+    growth_rows = [(size, best_of(runs[size])) for size in growth]
     per_page = []
     for size, run in growth_rows:
         ms = run.seconds / run.report["pages"] * 1000
