@@ -4,7 +4,7 @@
     python bench/build_bench.py --quick    # a small smoke run (no BENCHMARKS.md entry unless --record)
 
 Measures, each build in a subprocess of its own (wall time from start to exit, and peak memory: the largest of the
-biggest process's max RSS and the sampled sum of the PSS of the whole process tree, so worker processes count):
+biggest process's high-water RSS and the sampled sum of the PSS of the whole process tree, so workers count):
   1. a full build of N items over C categories into an empty output;
   2. a rebuild with nothing changed (files rewritten must be 0);
   3. a rebuild after one category's data changed, and after one template changed (pages re-rendered);
@@ -87,6 +87,19 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
+def _hwm_kib(pid: int) -> int:
+    """The process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries the forking process's peak across fork and
+    exec into the child's, so every build would have been charged the bench's own size (300 MiB and more)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _pss_kib(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -103,20 +116,25 @@ def measure(label: str, argv: list[str], cwd: Path | None = None) -> Run:
     # Flush what earlier steps wrote or deleted first: on a VM disk the writeback of the previous build's gigabyte
     # (and the discards of a deleted one) otherwise lands in the middle of this measurement.
     os.sync()
-    peak = 0
+    if not os.path.isdir("/proc"):
+        raise SystemExit("this benchmark reads memory figures from /proc (Linux)")
+    peak = biggest = 0
     started = time.perf_counter()
+    # Popen returns once the child has exec'd (it waits for exec on a close-on-exec pipe), so the first sample
+    # already sees the child's own memory, never a copy of this process's.
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, biggest
         while not done.is_set():
-            peak = max(peak, sum(_pss_kib(p) for p in _tree(process.pid)))
+            tree = _tree(process.pid)
+            peak = max(peak, sum(_pss_kib(p) for p in tree))
+            biggest = max([biggest, *(_hwm_kib(p) for p in tree)])
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    if os.path.isdir("/proc"):
-        sampler.start()
+    sampler.start()
     assert process.stdout is not None and process.stderr is not None
     out_reader = _Reader(process.stdout)
     err_reader = _Reader(process.stderr)
@@ -127,7 +145,7 @@ def measure(label: str, argv: list[str], cwd: Path | None = None) -> Run:
     out, err = out_reader.text(), err_reader.text()
     if process.returncode != 0:
         raise SystemExit(f"{label}: {' '.join(argv)} failed ({process.returncode}):\n{out}\n{err}")
-    peak_mib = max(usage.ru_maxrss / 1024, peak / 1024)
+    peak_mib = max(biggest, peak) / 1024
     report: dict[str, Any] = {}
     for line in out.splitlines():
         if line.startswith("{"):
