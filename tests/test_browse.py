@@ -20,8 +20,9 @@ from builder.catalog.browse import (
     endpoints_for,
     retry_after_seconds,
 )
-from builder.catalog.credentials import Credentials, Secret, credentials_from_env
+from builder.catalog.credentials import Credentials, credentials_from_env
 from builder.errors import UsageError
+from builder.secret import Secret
 
 PARAMS = (("q", "camera"), ("filter", "buyingOptions:{FIXED_PRICE}"), ("limit", "3"), ("offset", "0"))
 CREDS = Credentials(Secret(CLIENT_ID), Secret(CLIENT_SECRET))
@@ -411,7 +412,7 @@ def test_credentials_from_env() -> None:
     with pytest.raises(UsageError, match="EBAY_CLIENT_SECRET is set but EBAY_CLIENT_ID is not"):
         credentials_from_env({"EBAY_CLIENT_SECRET": "abc"})
     creds = credentials_from_env({"EBAY_CLIENT_ID": CLIENT_ID, "EBAY_CLIENT_SECRET": CLIENT_SECRET})
-    assert creds is not None and creds.client_secret.get_secret_value() == CLIENT_SECRET
+    assert creds is not None and creds.client_secret.reveal() == CLIENT_SECRET
 
 
 def test_secrets_never_show(caplog: pytest.LogCaptureFixture) -> None:

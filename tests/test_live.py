@@ -28,11 +28,12 @@ from werkzeug import Response
 
 from builder.catalog.budget import Ledger
 from builder.catalog.cache import ResponseCache
-from builder.catalog.credentials import Credentials, Secret
+from builder.catalog.credentials import Credentials
 from builder.catalog.files import DirectoryCatalog
 from builder.catalog.live import EbayRejectedError, LiveCatalog
 from builder.config import Config
 from builder.errors import UsageError
+from builder.secret import Secret
 
 CREDS = Credentials(Secret(CLIENT_ID), Secret(CLIENT_SECRET))
 TODAY = date(2024, 5, 1)

@@ -118,9 +118,10 @@ def _run_budget(args: argparse.Namespace) -> int:
 def _run_prune(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
+    from ..secret import Secret
     from .budget import Ledger
     from .cache import ResponseCache, format_size
-    from .credentials import Credentials, Secret
+    from .credentials import Credentials
     from .live import LiveCatalog
     from .lock import cache_lock
 
@@ -155,8 +156,9 @@ def _run_prune(args: argparse.Namespace) -> int:
 def _run_info(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from ..secret import Secret
     from .cache import ResponseCache
-    from .credentials import Credentials, Secret
+    from .credentials import Credentials
     from .live import LiveCatalog
     from .plan import format_age
 

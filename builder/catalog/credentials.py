@@ -8,44 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import UsageError
+from ..secret import Secret
 
 CLIENT_ID_ENV = "EBAY_CLIENT_ID"
 CLIENT_SECRET_ENV = "EBAY_CLIENT_SECRET"  # noqa: S105 (a variable name)
-
-_MASK = "**********"
-
-
-class Secret:
-    """A string that does not print itself: `str()`, `repr()` and f-strings show a mask, never the value."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get_secret_value(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret('{_MASK}')"
-
-    def __str__(self) -> str:
-        return _MASK
-
-    def __format__(self, format_spec: str) -> str:
-        return _MASK
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __reduce__(self) -> str:  # refuse pickling: a pickle would carry the value to wherever it is written
-        raise TypeError("a Secret cannot be pickled")
 
 
 @dataclass(frozen=True)
@@ -57,7 +23,7 @@ class Credentials:
 
     def basic_auth_header(self) -> str:
         """The `Authorization` header value for the token endpoint; never log it."""
-        raw = f"{self.client_id.get_secret_value()}:{self.client_secret.get_secret_value()}".encode()
+        raw = f"{self.client_id.reveal()}:{self.client_secret.reveal()}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
 

@@ -15,30 +15,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
+from ..secret import Secret
 
 DEFAULT_DATABASE_URL = "sqlite:///data/affsite.db"
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class Secret:
-    """A secret string: compares and reveals on request, never in a repr or str."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
 
 
 class SettingsError(UsageError):
