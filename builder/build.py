@@ -9,9 +9,10 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from . import clock
 from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.links import campaign_id
 from .catalog.source import CatalogSource
@@ -42,7 +43,7 @@ def run_build_command(args: argparse.Namespace) -> int:
     cache_dir = (args.cache_dir or root / site.config.site.cache_dir).resolve()
     options = BuildOptions(root, (args.output or root / "output").resolve(), cache_dir, strict=args.strict)
     source = choose_source(args, cache_dir)
-    now = datetime.now(UTC)
+    now = clock.now()
     if args.plan:
         plan = getattr(source, "plan", None)
         if plan is None:

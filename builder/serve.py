@@ -32,7 +32,7 @@ import time
 import tomllib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -44,6 +44,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import clock
 from .build import BuildOptions, build_site
 from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.source import CatalogResult, CatalogSource
@@ -189,7 +190,7 @@ class Preview:
         """The build time, kept for up to an hour: with the same time, pages whose content did not change come out
         byte for byte the same (the demo catalog's prices are "as of" the build), so a rebuild rewrites only the
         pages an edit touched."""
-        now = datetime.now(UTC)
+        now = clock.now()
         if self._build_time is None or now - self._build_time > timedelta(hours=1):
             self._build_time = now
         return self._build_time

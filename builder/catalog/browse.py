@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import httpx
 import orjson
 
+from .. import clock
 from ..errors import UsageError
 from .credentials import Credentials
 
@@ -205,7 +206,7 @@ def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+    return max((when - (now or clock.now())).total_seconds(), 0.0)
 
 
 # --- the client --------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import clock
+
 if TYPE_CHECKING:
     from ..config import Config
 
@@ -90,13 +92,12 @@ def _load(args: argparse.Namespace) -> tuple[Config, Path]:
 
 
 def _run_budget(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
 
     from ..errors import UsageError
     from .budget import Ledger, status
 
     config, cache_dir = _load(args)
-    now = datetime.now(UTC)
+    now = clock.now()
     api = config.site.api
     for line in status(Ledger(cache_dir), api.calls_per_build, api.daily_quota, now).describe():
         print(line)
@@ -116,7 +117,7 @@ def _run_budget(args: argparse.Namespace) -> int:
 
 
 def _run_prune(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from ..secret import Secret
     from .budget import Ledger
@@ -126,7 +127,7 @@ def _run_prune(args: argparse.Namespace) -> int:
     from .lock import cache_lock
 
     config, cache_dir = _load(args)
-    now = datetime.now(UTC)
+    now = clock.now()
     # Keys need no credentials: a placeholder keyset never leaves this process.
     used = LiveCatalog(Credentials(Secret(""), Secret("")), cache_dir).request_keys(config)
     cache = ResponseCache(cache_dir)
@@ -154,7 +155,6 @@ def _run_prune(args: argparse.Namespace) -> int:
 
 
 def _run_info(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
 
     from ..secret import Secret
     from .cache import ResponseCache
@@ -163,7 +163,7 @@ def _run_info(args: argparse.Namespace) -> int:
     from .plan import format_age
 
     config, cache_dir = _load(args)
-    now = datetime.now(UTC)
+    now = clock.now()
     cache = ResponseCache(cache_dir)
     stats = cache.stats()
     used = LiveCatalog(Credentials(Secret(""), Secret("")), cache_dir).request_keys(config)

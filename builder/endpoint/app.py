@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
@@ -36,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Scope
 
+from .. import clock as system_clock
 from .clickwriter import ClickWriteError, ClickWriter
 from .logs import request_id_var
 from .mail import Mailer, confirmation_message, make_mailer
@@ -129,7 +130,7 @@ def create_app(
         settings=settings,
         store=store or Store.from_url(settings.database_url),
         mailer=mailer or make_mailer(settings),
-        clock=clock or (lambda: datetime.now(UTC)),
+        clock=clock or system_clock.now,
         manifest=ManifestSource(settings.manifest),
         writer=ClickWriter(lambda rows: runtime.store.insert_clicks(rows)),
         signer=Signer(settings.secret_key.reveal()),

@@ -9,6 +9,8 @@ import argparse
 import sys
 from typing import Any
 
+from .. import clock
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     endpoint = commands.add_parser(
@@ -187,7 +189,7 @@ def _run_delete(args: argparse.Namespace) -> int:
 
 
 def _run_stats(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from rich.console import Console
     from rich.table import Table
@@ -196,7 +198,7 @@ def _run_stats(args: argparse.Namespace) -> int:
 
     if not 1 <= args.days <= 3660:
         raise UsageError("--days must be between 1 and 3660")
-    since = datetime.now(UTC).date() - timedelta(days=args.days - 1)
+    since = clock.now().date() - timedelta(days=args.days - 1)
     store = _open_store()
     try:
         stats = store.click_stats(since)
