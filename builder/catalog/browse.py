@@ -44,7 +44,6 @@ SEARCH_PATH = "/buy/browse/v1/item_summary/search"
 RATE_LIMIT_PATH = "/developer/analytics/v1_beta/rate_limit/"
 SCOPE = "https://api.ebay.com/oauth/api_scope"  # the same scope URL in sandbox
 
-TOKEN_EXPIRED_ERROR_ID = 1001
 QUOTA_ERROR_ID = 2001
 TOKEN_MARGIN_SECONDS = 300.0  # fetch a new token this long before the current one expires
 BACKOFF_BASE_SECONDS = 1.0

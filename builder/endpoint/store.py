@@ -265,13 +265,6 @@ class Store:
             )
             return result.rowcount == 1
 
-    def subscriber_status(self, subscriber_id: int) -> str | None:
-        with self.engine.connect() as connection:
-            status = connection.execute(
-                select(subscribers.c.status).where(subscribers.c.id == subscriber_id)
-            ).scalar_one_or_none()
-        return None if status is None else str(status)
-
     def confirmed_subscribers(self) -> Iterator[Subscriber]:
         with self.engine.connect() as connection:
             rows = connection.execute(
@@ -279,11 +272,6 @@ class Store:
             )
             for row in rows:
                 yield _subscriber(row._mapping)
-
-    def find_subscriber(self, email_key: str) -> Subscriber | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(select(subscribers).where(subscribers.c.email_key == email_key)).one_or_none()
-        return None if row is None else _subscriber(row._mapping)
 
     def delete_subscriber(self, email_key: str) -> bool:
         """Erase a person (rate-limit counters hold only keyed hashes and expire within two days)."""
