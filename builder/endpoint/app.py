@@ -344,6 +344,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         responses={
             302: {"description": "To the tracked eBay URL (from the manifest, never from the request)"},
             404: {"description": "Unknown item", "content": {"text/html": {"schema": {"type": "string"}}}},
+            **responses(422),  # else FastAPI documents its own validation body, which this app never answers
         },
     )
     async def go(request: Request, item_id: str) -> Response:

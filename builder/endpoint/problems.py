@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ApiProblem(Exception):
@@ -19,40 +19,39 @@ class ApiProblem(Exception):
 
 
 class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    request_id: str
+    code: str = Field(description="what went wrong, for programs: `not_found`, `rate_limited`, ...")
+    message: str = Field(description="what went wrong, for people")
+    request_id: str = Field(description="the answer's X-Request-ID, to find it in the endpoint's log")
 
 
 class ErrorBody(BaseModel):
+    """Every error answered as JSON."""
+
     error: ErrorDetail
 
 
+_ERROR_BODY_REF = {"$ref": f"#/components/schemas/{ErrorBody.__name__}"}
+
+
 def error_body(code: str, message: str, request_id: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "request_id": request_id}}
-
-
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "request_id"],
-            "properties": {name: {"type": "string"} for name in ("code", "message", "request_id")},
-        }
-    },
-}
+    return ErrorBody(error=ErrorDetail(code=code, message=message, request_id=request_id)).model_dump()
 
 
 def responses(*statuses: int, html: bool = False) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses a route can answer (`html`: also as a page, for form posts)."""
+    """OpenAPI entries for the error statuses a route can answer (`html`: also as a page, for form posts).
+
+    The JSON shape is `ErrorBody`. FastAPI files a `model` under the route's own media type, which is text/html
+    for the page routes, so `html` entries name the model's component instead; FastAPI adds the component for the
+    `model` entries (every app has one: /api/health's 503), and tests/endpoint/test_problems.py checks it is there.
+    """
     entries: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        content: dict[str, Any] = {"application/json": {"schema": ERROR_SCHEMA}}
+        description = _DESCRIPTIONS.get(status, "Error")
         if html:
-            content["text/html"] = {"schema": {"type": "string"}}
-        entries[status] = {"description": _DESCRIPTIONS.get(status, "Error"), "content": content}
+            content = {"application/json": {"schema": _ERROR_BODY_REF}, "text/html": {"schema": {"type": "string"}}}
+            entries[status] = {"description": description, "content": content}
+        else:
+            entries[status] = {"description": description, "model": ErrorBody}
     return entries
 
 
