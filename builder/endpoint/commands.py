@@ -79,7 +79,7 @@ def _run_endpoint(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .logs import configure_json_logging, uvicorn_log_config
-    from .migrate import check_schema
+    from .migrate import check_schema, report_to_log
     from .settings import load_settings
     from .store import make_engine
 
@@ -89,7 +89,7 @@ def _run_endpoint(args: argparse.Namespace) -> int:
     configure_json_logging()
     engine = make_engine(settings.database_url, pool_size=1)
     try:
-        check_schema(engine, create_if_empty=settings.is_sqlite)
+        check_schema(engine, create_if_empty=settings.is_sqlite, report=report_to_log)
     finally:
         engine.dispose()
     uvicorn.run(
@@ -115,13 +115,9 @@ def _run_migrate() -> int:
 
     engine = make_engine(database_url_from_env(), pool_size=1)
     try:
-        before, after = upgrade(engine)
+        upgrade(engine, report=print)  # one line per applied migration, or one "up to date" line
     finally:
         engine.dispose()
-    if before == after:
-        print(f"the database schema is up to date (revision {after})")
-    else:
-        print(f"migrated the database schema from {before or 'empty'} to revision {after}")
     return 0
 
 

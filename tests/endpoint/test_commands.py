@@ -1,16 +1,24 @@
-"""The owner's commands: migrate, export, delete, stats, and refusing to start on a bad configuration."""
+"""The owner's commands: migrate (and what it prints), export, delete, stats, and refusing to start on a bad
+configuration."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from builder.cli import main
+from builder.endpoint.migrate import SCRIPT_LOCATION, head_revision
 
-from .conftest import BEACON_HEADERS, SECRET, AppFactory, click_body
+from .conftest import BEACON_HEADERS, SECRET, AppFactory, MailSink, click_body, free_port, make_env
+from .server import REPO, ServerProcess
 
 
 def _confirm(endpoint, address: str) -> None:  # type: ignore[no-untyped-def]
@@ -65,9 +73,62 @@ def test_migrate_then_schema_is_current(
     assert main(["stats"]) == 1  # no tables yet: told to migrate
     assert "affsite endpoint migrate" in capsys.readouterr().err
     assert main(["endpoint", "migrate"]) == 0
-    assert "to revision 0001" in capsys.readouterr().out
+    assert "database: applied 0001_initial" in capsys.readouterr().out
     assert main(["endpoint", "migrate"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def _applied_lines() -> list[str]:
+    """The line the owner should see for each migration, oldest first, read from the migration files themselves
+    (file name, first line of the docstring), so a migration added later is expected too."""
+    scripts = reversed(list(ScriptDirectory(str(SCRIPT_LOCATION)).walk_revisions()))
+    return [f"database: applied {Path(s.path).stem} ({s.doc.strip().rstrip('.')})" for s in scripts]
+
+
+def _affsite(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "builder", *args], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_migrate_prints_one_line_per_migration_then_up_to_date(database_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": database_url}
+    first = _affsite(env, "endpoint", "migrate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == _applied_lines()
+    assert first.stdout.startswith("database: applied 0001_initial (The first schema: clicks, subscribers")
+    assert first.stderr == ""  # no "setup plugin ...", "Context impl ...", "Running upgrade ..."
+    again = _affsite(env, "endpoint", "migrate", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [f"database: up to date (revision {head_revision()})"]
+    assert again.stderr == ""
+
+
+def _start_log(env: dict[str, str], log: Path) -> list[dict[str, object]]:
+    """Start the endpoint as the owner does, stop it, and return what it logged while starting."""
+    server = ServerProcess(env, free_port(), log)
+    server.stop()
+    lines = log.read_text().splitlines()
+    assert not [line for line in lines if not line.startswith("{")], "lines outside the JSON log"
+    return [json.loads(line) for line in lines]
+
+
+def test_the_endpoints_start_logs_one_line_per_migration(
+    database_url: str, manifest_path: Path, smtp: MailSink, tmp_path: Path
+) -> None:
+    env = make_env(database_url, manifest_path, smtp)
+    if database_url.startswith("sqlite"):
+        first = _start_log(env, tmp_path / "first.log")  # SQLite: the first start creates the tables
+        assert [e["message"] for e in first if e["logger"] == "affsite.endpoint.migrate"] == _applied_lines()
+        assert not [e for e in first if str(e["logger"]).startswith("alembic")]
+    else:
+        assert _affsite(env, "endpoint", "migrate", cwd=tmp_path).returncode == 0  # PostgreSQL: always by hand
+    again = _start_log(env, tmp_path / "again.log")
+    assert [e["message"] for e in again if e["logger"] == "affsite.endpoint.migrate"] == [
+        f"database: up to date (revision {head_revision()})"
+    ]
+    assert not [e for e in again if str(e["logger"]).startswith("alembic")]
 
 
 def test_endpoint_refuses_to_start_without_a_secret(
