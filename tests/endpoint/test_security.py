@@ -5,33 +5,50 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 
 from builder.endpoint.settings import load_settings
 from builder.endpoint.visitors import client_ip
 
-from .conftest import BEACON_HEADERS, SITE, AppFactory, Endpoint, click_body
+from .conftest import BEACON_HEADERS, SITE, AppFactory, Endpoint, MailSink, click_body, free_port, make_env
+from .server import ServerProcess
 
 
-def test_security_headers_and_request_id_on_every_answer(endpoint: Endpoint) -> None:
+@pytest.fixture
+def served(sqlite_url: str, manifest_path: Path, smtp: MailSink, tmp_path: Path) -> Iterator[httpx.Client]:
+    """The endpoint as the owner runs it (`affsite endpoint`: uvicorn in its own process), and a client for it."""
+    server = ServerProcess(make_env(sqlite_url, manifest_path, smtp), free_port(), tmp_path / "endpoint.log")
+    try:
+        with httpx.Client(base_url=server.base, timeout=10) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def test_security_headers_and_request_id_on_every_answer(served: httpx.Client) -> None:
     answers = [
-        endpoint.client.get("/api/health"),
-        endpoint.client.get("/nowhere"),
-        endpoint.client.post("/api/clicks", content="x" * 5000, headers=BEACON_HEADERS),
-        endpoint.client.get("/go/1", follow_redirects=False),
-        endpoint.client.get("/api/confirm?token=x"),
+        served.get("/api/health"),
+        served.get("/nowhere"),
+        served.post("/api/clicks", content="x" * 5000, headers=BEACON_HEADERS),
+        served.get("/go/1", follow_redirects=False),
+        served.get("/api/confirm?token=x"),
     ]
+    assert [response.status_code for response in answers] == [200, 404, 413, 404, 400]
     for response in answers:
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["referrer-policy"] == "no-referrer"
         assert len(response.headers["x-request-id"]) >= 8
-        assert "server" not in response.headers or "uvicorn" not in response.headers["server"]
-    assert endpoint.client.get("/nowhere").json()["error"]["code"] == "not_found"
-    given = endpoint.client.get("/api/health", headers={"x-request-id": "abc12345-trace"})
+        # uvicorn adds "server: uvicorn" unless told not to; only a real uvicorn can show it
+        assert "server" not in response.headers
+    assert answers[1].json()["error"]["code"] == "not_found"
+    given = served.get("/api/health", headers={"x-request-id": "abc12345-trace"})
     assert given.headers["x-request-id"] == "abc12345-trace"
 
 
@@ -92,8 +109,9 @@ def test_logs_hold_no_address_token_or_ip(endpoint: Endpoint, caplog: pytest.Log
     endpoint.client.post("/api/confirm", data={"token": token})
     endpoint.client.post("/api/clicks", content=click_body(), headers=BEACON_HEADERS)
     formatter = JsonFormatter()
-    # everything the endpoint process logs; "mail.log" is aiosmtpd, the test's SMTP server, not ours
-    lines = [formatter.format(record) for record in caplog.records if record.name != "mail.log"]
+    # everything the endpoint process logs; "mail.log" is aiosmtpd, the test's SMTP server, and "httpx" the test
+    # client (its URLs hold the token; `affsite endpoint` keeps httpx at WARNING: logs.configure_json_logging)
+    lines = [formatter.format(record) for record in caplog.records if record.name not in ("mail.log", "httpx")]
     assert any('"route": "/api/confirm"' in line for line in lines)
     text = "\n".join(lines)
     assert "private.person" not in text
