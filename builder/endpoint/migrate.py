@@ -61,6 +61,8 @@ def upgrade(engine: Engine, report: Report = report_to_log) -> tuple[str | None,
     """
     before = current_revision(engine)
     config = _config()
+    if before is not None and not _known(before):
+        raise _newer_schema(before)  # alembic would end in a traceback ("Can't locate revision ...")
     applied: list[Script] = []
 
     def on_version_apply(*, step: MigrationInfo, **_: Any) -> None:
@@ -84,7 +86,7 @@ def upgrade(engine: Engine, report: Report = report_to_log) -> tuple[str | None,
 def describe(script: Script) -> str:
     """`0001_initial (The first schema: ...)`: the migration's file name and the first line of its docstring."""
     name = Path(script.path).stem
-    summary = script.doc.strip().rstrip(".")
+    summary = " ".join(script.doc.split()).rstrip(".")  # one line, even when the docstring's first paragraph is not
     return f"{name} ({summary})" if summary else name
 
 
@@ -115,7 +117,20 @@ def check_schema(engine: Engine, *, create_if_empty: bool, report: Report | None
         raise SchemaError(
             "The database has no affsite tables yet. Run `affsite endpoint migrate` once (with the same DATABASE_URL)."
         )
+    if not _known(current):
+        raise _newer_schema(current)
     raise SchemaError(
         f"The database schema is at revision {current}, this affsite needs {head}. "
         "Run `affsite endpoint migrate` (back up the database first)."
+    )
+
+
+def _known(revision: str) -> bool:
+    return any(script.revision == revision for script in ScriptDirectory.from_config(_config()).walk_revisions())
+
+
+def _newer_schema(revision: str) -> SchemaError:
+    return SchemaError(
+        f"The database schema is at revision {revision}, which this affsite does not know: a newer affsite migrated "
+        "it. Run that version (or newer), or restore the backup made before it migrated."
     )
