@@ -178,3 +178,17 @@ def test_every_scaffold_file_is_text_a_site_can_read(name: str) -> None:
     data = scaffold_files()[name].read_bytes()
     data.decode("utf-8")
     assert data.endswith(b"\n")
+
+
+def test_create_site_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same command without a subprocess (coverage of newsite.py), and the version it pins."""
+    from builder.cli import main
+    from builder.newsite import affsite_version
+
+    assert main(["new", str(tmp_path / "s"), "--theme-copy"]) == 0
+    out = capsys.readouterr().out
+    assert "2 example categories and 3 pages" in out and "templates/: a copy of the default theme" in out
+    assert (tmp_path / "s/requirements.txt").read_text().splitlines()[-1] == f"affsite=={affsite_version()}"
+    assert "@AFFSITE_VERSION@" not in (tmp_path / "s/requirements.txt").read_text()
+    assert main(["new", str(tmp_path / "s")]) == 2
+    assert "not empty" in capsys.readouterr().err

@@ -38,6 +38,7 @@ def site_root(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "content", root / "content")
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.copy(REPO / "netlify.toml", root / "netlify.toml")
+    (root / "templates").mkdir()  # empty: every template from the theme, until a test overrides one
     return root
 
 
@@ -131,8 +132,9 @@ def test_a_broken_edit_keeps_the_last_good_build_and_says_why(preview: RunningPr
 
 
 def test_a_template_mistake_is_shown_with_its_file_and_line(preview: RunningPreview, site_root: Path) -> None:
-    template = site_root / "templates" / "category.html"  # an override of the theme's file, as an editor makes it
-    template.parent.mkdir()
+    # An override of the theme's file, as an editor makes it, in the site's templates/ (which the preview watches
+    # when it exists at start: the fixture makes it).
+    template = site_root / "templates" / "category.html"
     good = (THEME_DIR / "category.html").read_text()
     template.write_text(good.replace("{% block main %}", "{% block main %}\n{{ category.no_such_field }}", 1))
     _until(lambda: preview.preview.error is not None)

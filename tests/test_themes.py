@@ -160,3 +160,17 @@ def test_the_search_path_lists_the_site_first(tmp_path: Path) -> None:
     assert theme.label("home.html") == "templates/home.html"
     assert theme.label("product.html") == str(THEME_DIR / "product.html")
     assert set(theme.assets()) >= {"site.css", "site.js"}
+
+
+def test_a_mistake_that_shows_in_a_theme_file_names_that_file_without_a_traceback(
+    site_dir: SiteDir, build_site_fn: Any
+) -> None:
+    """An override of _macros.html without the `card` macro breaks the theme's category.html: the error names the
+    theme's file (where the editor can read what it expects), as a template mistake, not as a bug in affsite."""
+    site_dir.write("templates/_macros.html", "{% macro outbound(c, label, cls) %}{% endmacro %}\n")
+    with pytest.raises(BuildError) as raised:
+        build_site_fn(site_dir)
+    message = str(raised.value)
+    assert message.startswith(str(THEME_DIR) + "/"), message
+    assert re.match(r"^\S+\.(html|xml):\d+: ", message), message
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
