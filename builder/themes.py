@@ -66,8 +66,9 @@ class Theme:
 
 
 def is_template(name: str) -> bool:
-    """Whether a file of the search path is a template (assets are published as they are, never rendered)."""
-    return not name.startswith(ASSETS + "/")
+    """Whether a file of the search path is a template (assets are published as they are, never rendered; editor
+    leftovers are neither)."""
+    return not name.startswith(ASSETS + "/") and not _ignored(name)
 
 
 def _ignored(name: str) -> bool:

@@ -37,6 +37,14 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpr
     return done
 
 
+def _cached_first(args: list[str], cwd: Path) -> None:
+    """A uv command from uv's cache alone (no network: `uv sync` has cached every locked package and the build
+    backend); only when something is missing from the cache, the same command with the package registry."""
+    done = subprocess.run([*args, "--offline"], cwd=cwd, capture_output=True, text=True, timeout=180)
+    if done.returncode != 0:
+        _run(args, cwd)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the affsite wheel and its locked runtime dependencies; its bin folder."""
@@ -47,7 +55,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "builder", source / "builder", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
-    _run([uv, "build", "--wheel", "--quiet", "--out-dir", str(tmp / "dist"), str(source)], tmp)
+    _cached_first([uv, "build", "--wheel", "--quiet", "--out-dir", str(tmp / "dist"), str(source)], tmp)
     (wheel,) = (tmp / "dist").glob("affsite-*.whl")
 
     venv = tmp / "venv"
@@ -55,8 +63,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = venv / "bin" / "python"
     locked = tmp / "requirements.txt"
     _run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--quiet", "-o", str(locked)], REPO)
-    _run([uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(locked)], tmp)
-    _run([uv, "pip", "install", "--quiet", "--python", str(python), str(wheel)], tmp)
+    _cached_first([uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(locked)], tmp)
+    _cached_first([uv, "pip", "install", "--quiet", "--python", str(python), str(wheel)], tmp)
     return venv / "bin"
 
 
