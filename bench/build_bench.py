@@ -46,6 +46,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+THEME_DIR = REPO / "builder" / "theme"  # the default theme (builder/themes.py)
 
 
 FETCHED = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -168,11 +169,11 @@ class _Reader:
 
 
 def make_site(root: Path, slugs: list[str], per_category: int) -> None:
-    """A site folder: the repository's site.yaml, pages and templates, and one category file per catalog slug."""
+    """A site folder: the repository's site.yaml and pages (the theme in the package), and one category file per
+    catalog slug."""
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "content" / "pages", root / "content" / "pages")
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     categories = root / "content" / "categories"
@@ -515,7 +516,7 @@ def machine() -> str:
 def commit() -> str:
     result = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--", "builder", "templates", "bench"],
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", "builder", "bench"],
         capture_output=True,
         text=True,
     )
@@ -617,8 +618,11 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
         f"(+ the feed when one of them is among the newest)"
     )
 
+    # The site's own category.html (an override of the theme's), as an editor changes one template.
     template = site / "templates" / "category.html"
-    template.write_text(template.read_text(encoding="utf-8").replace("</h1>", "</h1>\n", 1), encoding="utf-8")
+    template.parent.mkdir(exist_ok=True)
+    theme = (THEME_DIR / "category.html").read_text(encoding="utf-8")
+    template.write_text(theme.replace("</h1>", "</h1>\n", 1), encoding="utf-8")
     tpl = affsite_build("template", site, catalog, output)
     row(
         "affsite rebuild, category.html changed",

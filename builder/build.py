@@ -23,6 +23,7 @@ from .inputs import inputs_digest, next_change
 from .output import SiteWriter, write_atomically
 from .report import BuildReport
 from .state import BuildState, forget_state, load_state, save_state, state_key
+from .themes import Theme
 
 log = logging.getLogger(__name__)
 REPORT_NAME = "build-report.json"
@@ -98,10 +99,8 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
             + "\n".join(f"  {slug}: {why}" for slug, why in sorted(result.problems.items()))
         )
     campaign = campaign_id(config.site)
-    templates_dir = options.root / "templates"
-    if not templates_dir.is_dir():
-        raise BuildError(f"{templates_dir} is missing: the site's templates live there")
-    inputs = inputs_digest(site, result, templates_dir, campaign, source.is_demo)
+    theme = Theme.of_site(options.root)
+    inputs = inputs_digest(site, result, theme, campaign, source.is_demo)
     until = next_change(site, result, now)
     previous = load_state(options.cache_dir, state_key(options.output_dir)) if options.output_dir.is_dir() else None
     may_skip = previous is not None and (previous.clean or not options.strict)
@@ -126,7 +125,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     if not writer.in_place:
         forget_state(options.cache_dir)
     try:
-        files = write_site(site, catalog, now, source.is_demo, templates_dir, writer, report, state)
+        files = write_site(site, catalog, now, source.is_demo, theme, writer, report, state)
         writer.commit(previous_files=state.files if state is not None else None)
     except BaseException:
         writer.abort()

@@ -57,6 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_root(check)
     check.set_defaults(func=_run_check)
 
+    new = commands.add_parser(
+        "new",
+        help="create a new site folder that builds at once from the demo catalog",
+        description="Write a working site into DIR: site.yaml, two example categories, About, disclosure and privacy "
+        "pages, netlify.toml, the GitHub check and rebuild workflows, requirements.txt (pinning this affsite) and "
+        ".gitignore. The pages use the theme inside affsite; a file in DIR/templates/ overrides one of its files.",
+    )
+    new.add_argument("dir", type=Path, metavar="DIR", help="the new site's folder (created; must be empty)")
+    new.add_argument(
+        "--theme-copy",
+        action="store_true",
+        help="also copy the theme's templates and assets into DIR/templates/, to change every file yourself",
+    )
+    new.add_argument("--force", action="store_true", help="write into DIR even if it is not empty")
+    new.set_defaults(func=_run_new)
+
     for module in ("builder.catalog.commands", "builder.endpoint.commands", "builder.serve_commands"):
         _register(module, commands)
     return parser
@@ -97,6 +113,12 @@ def _run_check(args: argparse.Namespace) -> int:
         f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
     )
     return 0
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from .newsite import run_new_command
+
+    return run_new_command(args.dir, theme_copy=args.theme_copy, force=args.force)
 
 
 def _run_build(args: argparse.Namespace) -> int:

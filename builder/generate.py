@@ -6,20 +6,17 @@ only once it knows there is something to do, so a rebuild with nothing to do doe
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from pathlib import Path
 
+from .assets import publish_assets
 from .catalog.links import campaign_id
 from .catalog.normalize import Normalizer, Product
 from .catalog.source import CatalogResult
 from .content import Site
-from .errors import BuildError
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
 from .render import (
-    ASSET_NAMES,
     BuildContext,
     Catalog,
     PageJob,
@@ -33,6 +30,7 @@ from .render import (
 )
 from .report import BuildReport
 from .state import BuildState, FileRecord, page_digest
+from .themes import Theme
 
 
 def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
@@ -93,16 +91,16 @@ def write_site(
     catalog: Catalog,
     now: datetime,
     demo: bool,
-    templates_dir: Path,
+    theme: Theme,
     writer: SiteWriter,
     report: BuildReport,
     state: BuildState | None,
 ) -> dict[str, FileRecord]:
     """Render what changed since `state` (everything without one) and write it; the new state's file records."""
-    assets = _write_assets(templates_dir / "assets", writer)
+    assets = publish_assets(theme.assets(), writer)
     build = BuildContext(site=site, now=now, demo=demo, assets=assets)
-    env = make_environment(templates_dir)
-    renderer = Renderer(env, build, templates_dir)
+    env = make_environment(theme)
+    renderer = Renderer(env, build, theme)
     jobs = plan_pages(build, catalog)
     pages = [*jobs, feed_jobs(build, catalog)]
 
@@ -137,19 +135,3 @@ def write_site(
             files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only
     return files
 
-
-def _write_assets(assets_dir: Path, writer: SiteWriter) -> dict[str, str]:
-    """Copy CSS and JS under a name that carries a hash of their content, so hosts can cache them forever."""
-    urls: dict[str, str] = {}
-    for name in ASSET_NAMES:
-        path = assets_dir / name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise BuildError(f"{path} cannot be read: {exc.strerror}") from None
-        stem, _, suffix = name.rpartition(".")
-        digest = hashlib.sha256(data).hexdigest()[:10]
-        fingerprinted = f"assets/{stem}.{digest}.{suffix}"
-        writer.write(fingerprinted, data)
-        urls[name] = "/" + fingerprinted
-    return urls

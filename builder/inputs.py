@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import orjson
 
@@ -21,9 +20,10 @@ from .catalog.normalize import parse_time
 from .catalog.source import CatalogResult
 from .content import Site
 from .state import code_version
+from .themes import Theme
 
 
-def inputs_digest(site: Site, result: CatalogResult, templates_dir: Path, campaign: str, demo: bool) -> str:
+def inputs_digest(site: Site, result: CatalogResult, theme: Theme, campaign: str, demo: bool) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{code_version()}\0{campaign}\0{demo}\0".encode())
     config = site.config
@@ -32,8 +32,9 @@ def inputs_digest(site: Site, result: CatalogResult, templates_dir: Path, campai
         digest.update(f"\0{category.slug}\0{category.model_dump_json()}".encode())
     for page in site.pages:
         digest.update(f"\0{page.slug}\0{page.meta.model_dump_json()}\0{page.html}".encode())
-    for path in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
-        digest.update(b"\0" + path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    # Every template and asset as the site sees it: its own file where it has one, else the theme's.
+    for name, path in theme.files().items():
+        digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
     for slug in sorted(result.categories):
         data = result.categories[slug]
         digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0".encode())

@@ -36,8 +36,8 @@ from .config import CategoryConfig
 from .content import Site
 from .errors import AffsiteError, BuildError
 from .formatting import format_money, iso, utc_stamp
+from .themes import THEME_DIR, Theme, is_template
 
-ASSET_NAMES = ("site.css", "site.js")
 FEED_SIZE = 50
 
 
@@ -94,7 +94,7 @@ class BuildContext:
     site: Site
     now: datetime
     demo: bool
-    assets: dict[str, str]  # "site.css" -> "/assets/site.3f2a9c1b.css"
+    assets: dict[str, str]  # "site.css" -> "/assets/site.3f2a9c1b04.css" (assets.py)
 
     @property
     def settings_digest(self) -> str:
@@ -114,9 +114,9 @@ class BuildContext:
         return hashlib.blake2b(repr(data).encode(), digest_size=12).hexdigest()
 
 
-def make_environment(templates_dir: Path) -> Environment:
+def make_environment(theme: Theme) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(templates_dir),
+        loader=FileSystemLoader(theme.dirs),  # the site's templates/ first, then the theme: first file found wins
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -146,9 +146,9 @@ def json_ld(data: Any) -> Markup:
 
 
 class Renderer:
-    def __init__(self, env: Environment, build: BuildContext, templates_dir: Path) -> None:
+    def __init__(self, env: Environment, build: BuildContext, theme: Theme) -> None:
         self.env = env
-        self.templates_dir = templates_dir
+        self.theme = theme
         self.build = build
         site = build.site.config.site
         lang = site.lang
@@ -191,53 +191,59 @@ class Renderer:
             template = self.env.get_template(job.template)
             return template.render({**self.globals, **job.context}).encode("utf-8")
         except TemplateError as exc:
-            raise BuildError(describe_template_error(exc, self.templates_dir, job)) from None
+            raise BuildError(describe_template_error(exc, self.theme, job)) from None
         except AffsiteError:
             raise
         except Exception as exc:
             # `{{ title + 1 }}`, `{{ 1 / 0 }}`: a mistake in a template when template code raised it (or Jinja on its
             # behalf); raised inside affsite's own code, it is a bug in affsite and keeps its traceback.
-            if _template_frame(exc, self.templates_dir) is None or _raised_by_affsite(exc):
+            if _template_frame(exc, self.theme) is None or _raised_by_affsite(exc):
                 raise
-            raise BuildError(describe_template_error(exc, self.templates_dir, job)) from None
+            raise BuildError(describe_template_error(exc, self.theme, job)) from None
 
 
-def describe_template_error(exc: Exception, templates_dir: Path, job: PageJob) -> str:
-    """A template mistake for the person who made it: `templates/product.html:3: what (while rendering /p/x/)`."""
+def describe_template_error(exc: Exception, theme: Theme, job: PageJob) -> str:
+    """A template mistake for the person who made it: `templates/product.html:3: what (while rendering /p/x/)`.
+
+    The file is named as it is found on the search path: the site's own `templates/...`, or the theme's file (its
+    path in the installed package) when the site does not override it.
+    """
     page = "/" + job.path.removesuffix("index.html")
     if isinstance(exc, TemplateNotFound):
-        return f"{templates_dir.name}/{exc.name}: no such template (needed to render {page})"
+        return f"{theme.label(str(exc.name or job.template))}: no such template (needed to render {page})"
     if isinstance(exc, TemplateSyntaxError):
-        where = f"{templates_dir.name}/{exc.name or job.template}:{exc.lineno}"
+        where = f"{theme.label(exc.name or job.template)}:{exc.lineno}"
     else:
-        found = _template_frame(exc, templates_dir)
-        where = f"{templates_dir.name}/{found[0]}:{found[1]}" if found else f"{templates_dir.name}/{job.template}"
+        found = _template_frame(exc, theme)
+        where = f"{found[0]}:{found[1]}" if found else theme.label(job.template)
     what = (exc.message or type(exc).__name__) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
     return f"{where}: {what} (while rendering {page})"
 
 
 def _raised_by_affsite(exc: BaseException) -> bool:
     frames = list(traceback.walk_tb(exc.__traceback__))
-    return bool(frames) and Path(frames[-1][0].f_code.co_filename).resolve().is_relative_to(_PACKAGE)
+    if not frames:
+        return False
+    where = Path(frames[-1][0].f_code.co_filename).resolve()
+    # The default theme lives inside the package too, but its templates are template code, not affsite's.
+    return where.is_relative_to(_PACKAGE) and not where.is_relative_to(THEME_DIR)
 
 
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def _template_frame(exc: BaseException, templates_dir: Path) -> tuple[str, int] | None:
-    """The innermost traceback frame that is template code, as (name in templates/, line).
+def _template_frame(exc: BaseException, theme: Theme) -> tuple[str, int] | None:
+    """The innermost traceback frame that is template code, as (the file as `Theme.label` names it, line).
 
     Jinja rewrites tracebacks so that template code shows as frames of the template file at its own line. Frames
-    carry the path as the loader built it (not resolved), so both sides are resolved before comparing: a symlinked
-    or relative templates folder still matches.
+    carry the path as the loader built it (not resolved); `label_of_file` resolves both sides before comparing, so
+    a symlinked or relative templates folder still matches.
     """
-    root = templates_dir.resolve()
     found: tuple[str, int] | None = None
     for frame, line in traceback.walk_tb(exc.__traceback__):
-        try:
-            found = (Path(frame.f_code.co_filename).resolve().relative_to(root).as_posix(), line)
-        except ValueError:
-            continue
+        label = theme.label_of_file(Path(frame.f_code.co_filename))
+        if label is not None:
+            found = (label, line)
     return found
 
 
@@ -252,13 +258,17 @@ def template_digests(env: Environment) -> dict[str, str]:
     """A digest per template of its source and of every template it extends, imports or includes.
 
     A page is re-rendered when the digest of its template changes, so editing category.html re-renders the category
-    pages only, and editing base.html re-renders everything.
+    pages only, and editing base.html re-renders everything. The loader reads the file the search path finds first,
+    so the digest follows the file actually used: adding `templates/product.html` to a site (or deleting it) changes
+    the product pages' digest, as does a theme update under a template the site does not override.
     """
     loader = env.loader
     assert loader is not None
     own: dict[str, str] = {}
     refs: dict[str, list[str]] = {}
     for name in loader.list_templates():
+        if not is_template(name):
+            continue  # assets: published as they are (their URLs are in the settings digest)
         source, _, _ = loader.get_source(env, name)
         own[name] = hashlib.blake2b(source.encode(), digest_size=12).hexdigest()
         try:

@@ -52,6 +52,7 @@ from .config import Config
 from .content import Site, load_site
 from .errors import AffsiteError, UsageError
 from .manifest import MANIFEST_NAME
+from .themes import THEME_DIR
 
 log = logging.getLogger("affsite.serve")
 
@@ -363,6 +364,8 @@ def create_preview_app(
         from watchfiles import awatch
 
         paths = [preview.root / name for name in WATCHED if (preview.root / name).exists()]
+        # The theme in the package changes only in an editable install (a theme developer's); watching it is cheap.
+        paths.append(THEME_DIR)
         async for changes in awatch(*paths, stop_event=stop, step=20, debounce=1000, recursive=True):
             names = sorted({_relative(preview.root, Path(p)) for _, p in changes})
             outcome = await asyncio.to_thread(preview.build)

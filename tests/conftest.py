@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,6 +109,14 @@ class SiteDir:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def override(self, template: str, old: str, new: str) -> Path:
+        """The site's own copy of one theme file (`templates/<template>`), with `old` replaced by `new` once."""
+        from builder.themes import THEME_DIR
+
+        text = (THEME_DIR / template).read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in the theme's {template}"
+        return self.write(f"templates/{template}", text.replace(old, new, 1))
+
     def set_items(self, slug: str, items: list[dict[str, Any]]) -> None:
         self.catalog.mkdir(parents=True, exist_ok=True)
         (self.catalog / f"{slug}.json").write_text(json.dumps(search_response(items)), encoding="utf-8")
@@ -130,8 +137,7 @@ class SiteDir:
 @pytest.fixture
 def site_dir(tmp_path: Path) -> SiteDir:
     root = tmp_path / "site"
-    shutil.copytree(REPO / "templates", root / "templates")
-    site = SiteDir(root)
+    site = SiteDir(root)  # no templates/: the site uses the theme in the package until a test overrides a file
     site.write("site.yaml", SITE_YAML)
     for slug, text in PAGES.items():
         site.write(f"content/pages/{slug}.md", text)

@@ -120,8 +120,7 @@ class _Refs(HTMLParser):
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("deploy")
-    for name in ("content", "templates"):
-        shutil.copytree(REPO / name, root / name)
+    shutil.copytree(REPO / "content", root / "content")
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     assert main(["build", "--root", str(root)]) == 0
     return root / "output"

@@ -73,8 +73,7 @@ def test_one_price_change_renders_only_the_pages_that_show_it(site_dir: SiteDir,
 
 def test_template_change_equals_clean_build(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
     first = build_site_fn(site_dir)
-    template = site_dir.root / "templates" / "category.html"
-    template.write_text(template.read_text().replace("</h1>", "</h1>\n<p>changed</p>", 1))
+    site_dir.override("category.html", "</h1>", "</h1>\n<p>changed</p>")  # the site's own category page
     report = build_site_fn(site_dir)
     categories = 3 + 2  # cameras: 25 items at 10 a page, lenses: 12
     assert report.rendered == categories
@@ -84,8 +83,7 @@ def test_template_change_equals_clean_build(site_dir: SiteDir, build_site_fn: An
 
 def test_base_template_change_renders_everything(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
     first = build_site_fn(site_dir)
-    base = site_dir.root / "templates" / "base.html"
-    base.write_text(base.read_text().replace("<main", "<!-- x -->\n<main", 1))
+    site_dir.override("base.html", "<main", "<!-- x -->\n<main")
     report = build_site_fn(site_dir)
     assert report.rendered == first.pages - 1  # all but the feed, which does not extend base.html
     assert_same_as_clean(site_dir, build_site_fn, tmp_path)
@@ -192,11 +190,10 @@ def test_template_error_in_a_worker_leaves_the_site_and_no_temporary_files(
     build_site_fn(site_dir)
     before = site_dir.files()
     site_dir.set_items("cameras", [item(i, title=f"Camera {i} new") for i in range(1, 200)])
-    product = site_dir.root / "templates" / "product.html"
-    product.write_text(
-        product.read_text().replace(
-            "{% block og_type %}", '{% block og_type %}{% if p.item_id.endswith("7") %}{{ nope.missing }}{% endif %}'
-        )
+    site_dir.override(
+        "product.html",
+        "{% block og_type %}",
+        '{% block og_type %}{% if p.item_id.endswith("7") %}{{ nope.missing }}{% endif %}',
     )
     monkeypatch.setattr(builder.parallel, "CHUNK", 7)
     monkeypatch.setattr(builder.parallel, "worker_count", lambda jobs: 2)
@@ -211,12 +208,13 @@ def test_inputs_digest_takes_data_orjson_cannot_encode(site_dir: SiteDir) -> Non
     from builder.catalog.source import CatalogResult, CategoryData
     from builder.content import load_site
     from builder.inputs import inputs_digest
+    from builder.themes import Theme
 
     site = load_site(site_dir.root)
 
     def digest(value: int) -> str:
         data = CategoryData("cameras", [{"itemId": "v1|1|0", "bidCount": value}], NOW)
-        return inputs_digest(site, CatalogResult({"cameras": data}), site_dir.root / "templates", "", False)
+        return inputs_digest(site, CatalogResult({"cameras": data}), Theme.of_site(site_dir.root), "", False)
 
     assert digest(2**70) != digest(2**70 + 1)
 

@@ -19,6 +19,7 @@ from builder.serve import (
     netlify_headers,
     start_preview,
 )
+from builder.themes import THEME_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,9 +36,9 @@ def site_root(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "templates", root / "templates")
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.copy(REPO / "netlify.toml", root / "netlify.toml")
+    (root / "templates").mkdir()  # empty: every template from the theme, until a test overrides one
     return root
 
 
@@ -131,8 +132,10 @@ def test_a_broken_edit_keeps_the_last_good_build_and_says_why(preview: RunningPr
 
 
 def test_a_template_mistake_is_shown_with_its_file_and_line(preview: RunningPreview, site_root: Path) -> None:
+    # An override of the theme's file, as an editor makes it, in the site's templates/ (which the preview watches
+    # when it exists at start: the fixture makes it).
     template = site_root / "templates" / "category.html"
-    good = template.read_text()
+    good = (THEME_DIR / "category.html").read_text()
     template.write_text(good.replace("{% block main %}", "{% block main %}\n{{ category.no_such_field }}", 1))
     _until(lambda: preview.preview.error is not None)
     line = good.splitlines().index(next(x for x in good.splitlines() if "{% block main %}" in x)) + 2

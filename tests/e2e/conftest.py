@@ -83,10 +83,10 @@ def free_port() -> int:
 
 
 def copy_site(target: Path, *, campaign: str = CAMPAIGN) -> Path:
-    """The repository's demo site (site.yaml, content, templates, netlify.toml) in `target`, with a campaign id."""
+    """The repository's demo site (site.yaml, content, netlify.toml; the theme in the package) in `target`, with a
+    campaign id."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "content", target / "content")
-    shutil.copytree(REPO / "templates", target / "templates")
     shutil.copy(REPO / "netlify.toml", target / "netlify.toml")
     text = (REPO / "site.yaml").read_text(encoding="utf-8")
     lines = [f'campaign_id: "{campaign}"' if line.startswith("campaign_id:") else line for line in text.splitlines()]
