@@ -473,7 +473,8 @@ def make_app(preview: Preview) -> Callable[[Scope, Receive, Send], Any]:
     return create_preview_app(preview, endpoint=create_app(preview.endpoint_settings()))
 
 
-def _server(preview: Preview) -> Any:
+def make_server(preview: Preview) -> Any:
+    """The uvicorn server of the preview (run_preview runs it; tests run it on a thread)."""
     import uvicorn
 
     config = uvicorn.Config(
@@ -499,38 +500,5 @@ def run_preview(options: PreviewOptions, environ: Mapping[str, str] | None = Non
         print(outcome.message, file=sys.stderr)
     watching = "watching site.yaml, content/ and templates/" if options.watch else "not watching for edits"
     print(f"preview at {preview.origin}/ ({watching}; Ctrl-C stops)", file=sys.stderr, flush=True)
-    _server(preview).run()
+    make_server(preview).run()
     return 0
-
-
-class RunningPreview:
-    """A preview server on a background thread (for tests and scripts): `stop()` ends it."""
-
-    def __init__(self, preview: Preview) -> None:
-        self.preview = preview
-        self.server = _server(preview)
-        self.thread = threading.Thread(target=self.server.run, name="affsite-preview", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return self.preview.origin
-
-    def start(self, timeout: float = 15.0) -> RunningPreview:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the preview server did not start on {self.url}")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def start_preview(options: PreviewOptions, environ: Mapping[str, str] | None = None) -> RunningPreview:
-    """Build once and start serving on a background thread."""
-    preview = Preview(options, environ)
-    preview.build()
-    return RunningPreview(preview).start()

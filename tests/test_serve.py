@@ -10,15 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from preview_harness import RunningPreview, start_preview
 
-from builder.serve import (
-    EVENTS_PATH,
-    SCRIPT_PATH,
-    PreviewOptions,
-    RunningPreview,
-    netlify_headers,
-    start_preview,
-)
+from builder.serve import EVENTS_PATH, SCRIPT_PATH, PreviewOptions, netlify_headers
 
 REPO = Path(__file__).resolve().parents[1]
 
