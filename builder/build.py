@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import clock
+from .atomic import write_atomic
 from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.links import campaign_id
 from .catalog.source import CatalogSource
@@ -20,7 +21,7 @@ from .content import Site, load_site
 from .errors import BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
-from .output import SiteWriter, write_atomically
+from .output import SiteWriter
 from .report import BuildReport
 from .state import BuildState, forget_state, load_state, save_state, state_key
 
@@ -144,7 +145,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     report.written, report.unchanged = writer.written, writer.unchanged
     report.seconds = time.perf_counter() - started
     try:
-        write_atomically(options.cache_dir / REPORT_NAME, report.to_json())
+        write_atomic(options.cache_dir / REPORT_NAME, report.to_json())
     except OSError as exc:
         log.warning("could not save the build report in %s: %s", options.cache_dir, exc.strerror)
     return report

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from .output import write_atomically
+from .atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def save_state(cache_dir: Path, state: BuildState) -> None:
         "files": {relative: [r.digest, r.size, r.mtime_ns] for relative, r in sorted(state.files.items())},
     }
     try:
-        write_atomically(cache_dir / STATE_NAME, orjson.dumps(document))
+        write_atomic(cache_dir / STATE_NAME, orjson.dumps(document))
     except OSError as exc:
         log.warning("could not save the build state in %s: %s", cache_dir, exc.strerror)
 

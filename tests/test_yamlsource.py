@@ -116,7 +116,10 @@ def test_recursive_alias_in_a_category_is_reported_by_check(tmp_path: Path) -> N
     (tmp_path / "content" / "categories" / "c.yaml").write_text("title: C\nq: x\nexclude_keywords: &k [a, *k]\n")
     with pytest.raises(ConfigError) as caught:
         load_site(tmp_path)
-    assert any(line.startswith("content/categories/c.yaml:3: exclude_keywords: contains itself") for line in caught.value.lines())
+    assert any(
+        line.startswith("content/categories/c.yaml:3: exclude_keywords: contains itself")
+        for line in caught.value.lines()
+    )
 
 
 def test_alias_reused_many_times_is_indexed_quickly() -> None:
