@@ -50,8 +50,9 @@ from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.source import CatalogResult, CatalogSource
 from .config import Config
 from .content import Site, load_site
-from .errors import AffsiteError, UsageError
+from .errors import AffsiteError, ConfigError, UsageError
 from .manifest import MANIFEST_NAME
+from .textfile import read_utf8
 
 log = logging.getLogger("affsite.serve")
 
@@ -295,9 +296,16 @@ class CacheOnlyCatalog:
 
 def netlify_headers(root: Path) -> list[tuple[str, dict[str, str]]]:
     """The [[headers]] rules of ROOT/netlify.toml as (path pattern, headers); none when there is no such file."""
+    path = root / "netlify.toml"
+    if not path.is_file():
+        return []
     try:
-        data = tomllib.loads((root / "netlify.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_utf8(path, "netlify.toml"))
+    except ConfigError as exc:
+        log.warning("%s; the preview applies no headers from it", "; ".join(exc.lines()))
+        return []
+    except tomllib.TOMLDecodeError as exc:
+        log.warning("netlify.toml: %s; the preview applies no headers from it", exc)
         return []
     rules = []
     for rule in data.get("headers", []):

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from .errors import ConfigError, Problem
+from .textfile import read_utf8
 
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): the same nodes and marks, ten times faster.
@@ -78,13 +79,9 @@ def _compose(loader_class: Any, text: str) -> tuple[yaml.Node | None, Any]:
 
 def load_yaml_file(path: Path, display_name: str) -> YamlDocument:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return YamlDocument(display_name, None, problems=[Problem(display_name, None, "is not UTF-8 text")])
-    except OSError as exc:
-        return YamlDocument(
-            display_name, None, problems=[Problem(display_name, None, f"cannot be read: {exc.strerror}")]
-        )
+        text = read_utf8(path, display_name)
+    except ConfigError as exc:
+        return YamlDocument(display_name, None, problems=exc.problems)
     return parse_yaml(text, display_name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -110,3 +111,48 @@ def test_failed_build_exits_1_and_says_why(site_dir: SiteDir, capsys: pytest.Cap
 def test_plan_needs_live_credentials(site_dir: SiteDir, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--root", str(site_dir.root), "--catalog-dir", str(site_dir.catalog), "--plan"]) == 2
     assert "EBAY_CLIENT_ID" in capsys.readouterr().err
+
+
+def _affsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: a separate process, no eBay credentials, demo data."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EBAY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "builder", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _copy_site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    for name in ("content", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("relative", "after"),
+    [
+        ("templates/page.html", b"{# caf\xe9 #}\n"),
+        ("templates/assets/site.css", b"/* caf\xe9 */\n"),
+        ("content/pages/about.md", b"Caf\xe9\n"),
+        ("content/categories/headphones.yaml", b"# caf\xe9\n"),
+    ],
+)
+def test_a_file_saved_in_latin1_is_a_file_line_error_not_a_traceback(
+    tmp_path: Path, relative: str, after: bytes
+) -> None:
+    root = _copy_site(tmp_path)
+    path = root / relative
+    good = path.read_bytes()
+    path.write_bytes(good + after)
+    line = good.count(b"\n") + 1
+    run = _affsite("build", cwd=root)
+    assert "Traceback" not in run.stderr
+    if relative.startswith("templates/assets/"):
+        assert run.returncode == 0, run.stderr  # an asset is published as bytes, not read as a template
+        return
+    assert run.returncode == 2, run.stderr
+    assert f"{relative}:{line}: is not UTF-8 text (byte 0xe9 at column " in run.stderr
+    assert not (root / "output").exists()
+    path.write_bytes(good)
+    assert _affsite("build", cwd=root).returncode == 0

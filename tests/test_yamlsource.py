@@ -84,10 +84,16 @@ def test_empty_document_has_no_data_and_no_problems() -> None:
 
 def test_load_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
-    path.write_bytes(b"title: caf\xe9\n")
+    path.write_bytes(b"q: x\ntitle: caf\xe9\n")
     doc = load_yaml_file(path, "content/categories/c.yaml")
     assert doc.data is None
-    assert doc.problems == [Problem("content/categories/c.yaml", None, "is not UTF-8 text")]
+    assert doc.problems == [
+        Problem(
+            "content/categories/c.yaml",
+            2,
+            "is not UTF-8 text (byte 0xe9 at column 11); save the file with UTF-8 encoding",
+        )
+    ]
 
 
 def test_load_missing_file_is_a_problem(tmp_path: Path) -> None:
