@@ -267,6 +267,8 @@ def template_digests(env: Environment) -> dict[str, str]:
             if name.startswith("assets/"):
                 continue  # published as bytes, never read as a template (an image, a font)
             raise ConfigError([_not_utf8_template(loader, name, exc)]) from None
+        except OSError as exc:
+            raise ConfigError([Problem(name, None, f"cannot be read: {exc.strerror or exc}")]) from None
         own[name] = hashlib.blake2b(source.encode(), digest_size=12).hexdigest()
         try:
             found = meta.find_referenced_templates(env.parse(source))

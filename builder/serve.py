@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import tomllib
+import traceback
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -73,10 +74,11 @@ RELOAD_JS = """/* affsite preview: reload when the site is rebuilt; show a build
       box = document.createElement("pre");
       box.id = "affsite-preview-error";
       box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:99999;margin:0;max-height:50vh;" +
-        "overflow:auto;padding:1rem;background:#7a1010;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap";
       document.body.appendChild(box);
     }
+    // Styled from here, also when the server put the box in the page: the site's CSP refuses style attributes.
+    box.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:99999;margin:0;max-height:50vh;" +
+      "overflow:auto;padding:1rem;background:#7a1010;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap";
     box.textContent = "affsite: the last edit did not build, the page shows the build before it.\\n\\n" + text;
   }
   events.addEventListener("hello", function (e) {
@@ -175,6 +177,13 @@ class Preview:
                 report = build_site(site, source, options, self._now())
             except AffsiteError as exc:
                 outcome = BuildOutcome(False, time.perf_counter() - started, "\n".join(exc.lines()))
+            except Exception as exc:
+                # A bug in affsite, not a mistake in the site: shown with its traceback, and the preview carries on,
+                # so the next save (or a fixed affsite) builds again.
+                log.debug("the preview build failed", exc_info=exc)
+                trace = "".join(traceback.format_exception(exc)).rstrip()
+                message = f"affsite failed while building (a bug in affsite; please report it):\n{trace}"
+                outcome = BuildOutcome(False, time.perf_counter() - started, message)
             else:
                 seconds = time.perf_counter() - started
                 summary = report.lines()[0] if report.lines() else "built"
@@ -367,18 +376,32 @@ def create_preview_app(
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    async def rebuild(names: list[str]) -> None:
+        outcome = await asyncio.to_thread(preview.build)
+        _report(outcome, names)
+        if outcome.ok:
+            subscribers.send("reload", {"version": preview.version})
+        else:
+            subscribers.send("failed", {"error": outcome.message})
+
     async def watch_and_rebuild(stop: asyncio.Event) -> None:
+        """Rebuild after each batch of edits, for as long as the preview runs: nothing a rebuild or the watcher
+        raises ends it (a dead watcher would leave the preview showing an old site without a word)."""
         from watchfiles import awatch
 
-        paths = [preview.root / name for name in WATCHED if (preview.root / name).exists()]
-        async for changes in awatch(*paths, stop_event=stop, step=20, debounce=1000, recursive=True):
-            names = sorted({_relative(preview.root, Path(p)) for _, p in changes})
-            outcome = await asyncio.to_thread(preview.build)
-            _report(outcome, names)
-            if outcome.ok:
-                subscribers.send("reload", {"version": preview.version})
-            else:
-                subscribers.send("failed", {"error": outcome.message})
+        while not stop.is_set():
+            try:
+                paths = [preview.root / name for name in WATCHED if (preview.root / name).exists()]
+                async for changes in awatch(*paths, stop_event=stop, step=20, debounce=1000, recursive=True):
+                    names = sorted({_relative(preview.root, Path(p)) for _, p in changes})
+                    try:
+                        await rebuild(names)
+                    except Exception:
+                        log.exception("the preview could not rebuild after editing %s", ", ".join(names))
+            except Exception:
+                log.exception("watching the site for edits failed; watching again in a second")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -395,8 +418,12 @@ def create_preview_app(
                 stop.set()
                 subscribers.close()
                 if watcher is not None:
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                    try:
                         await asyncio.wait_for(watcher, 2)
+                    except (asyncio.CancelledError, TimeoutError):
+                        pass  # stopping: the watcher was between two checks of the stop event
+                    except Exception:
+                        log.exception("the preview's watcher failed")
 
     site = Starlette(
         routes=[
@@ -447,9 +474,20 @@ def _not_found(preview: Preview) -> Response:
 
 def _html(preview: Preview, body: bytes, status: int) -> Response:
     tag = f'<script src="{SCRIPT_PATH}" data-version="{preview.version}" defer></script>'.encode()
+    if preview.error is not None:
+        # In the page itself, not only through the reload script: seen at once, with or without JavaScript.
+        tag = _error_box(preview.error).encode() + tag
     at = body.rfind(b"</body>")
     body = body[:at] + tag + body[at:] if at >= 0 else body + tag
     return Response(body, status, media_type="text/html")
+
+
+ERROR_HEADING = "affsite: the last edit did not build, the page shows the build before it."
+
+
+def _error_box(error: str) -> str:
+    text = _escape(f"{ERROR_HEADING}\n\n{error}")
+    return f'<pre id="affsite-preview-error" role="alert">{text}</pre>'
 
 
 def _escape(text: str) -> str:
