@@ -47,11 +47,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import clock
 from .build import BuildOptions, build_site
-from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
+from .catalog.choose import choose_source
+from .catalog.plan import Plan
 from .catalog.source import CatalogResult, CatalogSource
-from .config import Config
+from .config import Config, cache_dir_for
 from .content import Site, load_site
-from .errors import AffsiteError, ConfigError, UsageError
+from .errors import AffsiteError, ConfigError
 from .manifest import MANIFEST_NAME
 from .textfile import read_utf8
 
@@ -138,8 +139,10 @@ class Preview:
         self.last: BuildOutcome | None = None
         self._lock = threading.Lock()
         self._source: CatalogSource | None = None
-        self._cache_dir: Path | None = None
         self._build_time: datetime | None = None
+        # Decided once, as a build decides it (config.cache_dir_for), and kept while the preview runs: its pages,
+        # build state, database and outbox stay together even if site.yaml's cache_dir is edited meanwhile.
+        self.cache_dir = cache_dir_for(self.root, options.cache_dir)
         # Not output/: the preview's pages point their beacon and form at this local server, and must never be
         # deployed by mistake. They live in the cache folder unless --output says otherwise.
         self.output_dir = (options.output_dir or self.preview_dir / "site").resolve()
@@ -154,12 +157,6 @@ class Preview:
         return f"http://{host}:{self.options.port}"
 
     @property
-    def cache_dir(self) -> Path:
-        if self._cache_dir is None:
-            self._cache_dir = (self.options.cache_dir or self.root / ".cache").resolve()
-        return self._cache_dir
-
-    @property
     def preview_dir(self) -> Path:
         return self.cache_dir / "preview"
 
@@ -169,8 +166,9 @@ class Preview:
             started = time.perf_counter()
             try:
                 site = load_site(self.root)
-                if self.options.cache_dir is None:
-                    self._cache_dir = (self.root / site.config.site.cache_dir).resolve()
+                configured = cache_dir_for(self.root, self.options.cache_dir, site.config.site)
+                if configured != self.cache_dir:
+                    log.warning("site.yaml's cache_dir is now %s: the preview uses it once restarted", configured)
                 site = self._for_preview(site)
                 source = self._catalog_source()
                 options = BuildOptions(self.root, self.output_dir, self.preview_dir)
@@ -214,30 +212,17 @@ class Preview:
         return dataclasses.replace(site, config=site.config.model_copy(update={"site": local}))
 
     def _catalog_source(self) -> CatalogSource:
-        if self._source is not None:
-            return self._source
-        options = self.options
-        source: CatalogSource
-        if options.catalog_dir is not None:
-            if not options.catalog_dir.is_dir():
-                raise UsageError(f"--catalog-dir {options.catalog_dir}: no such directory")
-            source = DirectoryCatalog(options.catalog_dir)
-        else:
-            from .catalog.credentials import credentials_from_env
-
-            credentials = credentials_from_env(self.environ)
-            if credentials is None:
-                if options.live:
-                    raise UsageError("--live needs eBay credentials: set EBAY_CLIENT_ID and EBAY_CLIENT_SECRET")
-                source = DirectoryCatalog(DEMO_CATALOG_DIR, is_demo=True)
-            else:
-                from .catalog.live import LiveCatalog
-
-                live = LiveCatalog(credentials, self.cache_dir, environ=self.environ)
-                source = live if options.live else CacheOnlyCatalog(live)
-        memo = MemoCatalog(source)
-        self._source = memo
-        return memo
+        if self._source is None:
+            options = self.options
+            source = choose_source(
+                cache_dir=self.cache_dir,
+                live=options.live,
+                catalog_dir=options.catalog_dir,
+                calls=options.live,  # the cached answers only, unless --live
+                environ=self.environ,
+            )
+            self._source = MemoCatalog(source)
+        return self._source
 
     # --- the endpoint ---
 
@@ -275,29 +260,8 @@ class MemoCatalog:
             self.description, self.is_demo = self.source.description, self.source.is_demo
         return copy.deepcopy(self._result)
 
-
-class CacheOnlyCatalog:
-    """The eBay cache without calls: the live source with a call budget of 0; the demo catalog if nothing is cached."""
-
-    is_demo = False
-
-    def __init__(self, live: Any) -> None:
-        self.live = live
-        self.description = "the eBay cache (no calls)"
-        self._demo = DirectoryCatalog(DEMO_CATALOG_DIR, is_demo=True)
-
-    def load(self, config: Config, now: datetime) -> CatalogResult:
-        api = config.site.api.model_copy(update={"calls_per_build": 0})
-        offline = config.model_copy(update={"site": config.site.model_copy(update={"api": api})})
-        result: CatalogResult = self.live.load(offline, now)
-        if result.problems:
-            log.warning("the eBay cache lacks %s: previewing the demo catalog", ", ".join(sorted(result.problems)))
-            self.is_demo = True
-            self.description = self._demo.description
-            return self._demo.load(config, now)
-        self.is_demo = False
-        self.description = "the eBay cache (no calls)"
-        return result
+    def plan(self, config: Config, now: datetime) -> Plan | None:
+        return self.source.plan(config, now)
 
 
 # --- the web app ----------------------------------------------------------------------------------------------

@@ -246,3 +246,46 @@ def test_the_preview_survives_an_error_that_is_a_bug_in_affsite(
     category.write_text(category.read_text().replace("title: Headphones A", "title: Headphones B", 1))
     _until(lambda: preview.preview.error is None and preview.preview.version == 2)
     assert "<h1>Headphones B" in httpx.get(preview.url + "/headphones/").text
+
+
+def test_a_new_category_shows_an_empty_page_in_the_preview(preview: RunningPreview, site_root: Path) -> None:
+    # The demo catalog (no eBay keys) has nothing for a category just added: the preview shows it, empty, at once.
+    (site_root / "content/categories/studio-monitors.yaml").write_text("title: Studio Monitors\nq: studio monitor\n")
+    _until(lambda: preview.preview.version == 2 or preview.preview.error is not None)
+    assert preview.preview.error is None
+    assert preview.preview.last is not None and preview.preview.last.ok
+    page = httpx.get(preview.url + "/studio-monitors/")
+    assert page.status_code == 200
+    assert "No listings match right now" in page.text and "affsite-preview-error" not in page.text
+    assert httpx.get(preview.url + "/headphones/").status_code == 200
+
+
+def test_the_preview_keeps_everything_in_the_cache_dir_of_site_yaml(site_root: Path) -> None:
+    from builder.serve import Preview
+
+    site_yaml = site_root / "site.yaml"
+    text = site_yaml.read_text()
+    assert "cache_dir: .cache\n" in text
+    site_yaml.write_text(text.replace("cache_dir: .cache\n", "cache_dir: .mycache\n"))
+    preview = Preview(PreviewOptions(root=site_root, port=_free_port(), watch=False), environ={})
+    assert preview.build().ok
+    folder = site_root / ".mycache" / "preview"
+    assert preview.output_dir == folder / "site"
+    assert (folder / "site" / "index.html").is_file()
+    assert (folder / "build-state.json").is_file()
+    settings = preview.endpoint_settings()
+    assert str(folder / "endpoint.db") in str(settings.database_url)
+    assert not (site_root / ".cache").exists()
+
+
+def test_the_preview_and_the_build_choose_the_source_alike(site_root: Path) -> None:
+    # One function decides for both: the same refusal, word for word, for --live without eBay keys.
+    from builder.build import run_build_command
+    from builder.errors import UsageError
+    from builder.serve import Preview
+
+    preview = Preview(PreviewOptions(root=site_root, port=_free_port(), live=True, watch=False), environ={})
+    outcome = preview.build()
+    with pytest.raises(UsageError) as refused:
+        run_build_command(site_root, live=True)
+    assert not outcome.ok and outcome.message == str(refused.value)
