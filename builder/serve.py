@@ -143,6 +143,7 @@ class Preview:
         # Decided once, as a build decides it (config.cache_dir_for), and kept while the preview runs: its pages,
         # build state, database and outbox stay together even if site.yaml's cache_dir is edited meanwhile.
         self.cache_dir = cache_dir_for(self.root, options.cache_dir)
+        self._cache_dir_noted: Path | None = None
         # Not output/: the preview's pages point their beacon and form at this local server, and must never be
         # deployed by mistake. They live in the cache folder unless --output says otherwise.
         self.output_dir = (options.output_dir or self.preview_dir / "site").resolve()
@@ -167,8 +168,9 @@ class Preview:
             try:
                 site = load_site(self.root)
                 configured = cache_dir_for(self.root, self.options.cache_dir, site.config.site)
-                if configured != self.cache_dir:
+                if configured != self.cache_dir and configured != self._cache_dir_noted:
                     log.warning("site.yaml's cache_dir is now %s: the preview uses it once restarted", configured)
+                    self._cache_dir_noted = configured
                 site = self._for_preview(site)
                 source = self._catalog_source()
                 options = BuildOptions(self.root, self.output_dir, self.preview_dir)
@@ -356,6 +358,10 @@ def create_preview_app(
         while not stop.is_set():
             try:
                 paths = [preview.root / name for name in WATCHED if (preview.root / name).exists()]
+                if not paths:  # nothing to watch yet (site.yaml moved away): look again in a second
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 1)
+                    continue
                 async for changes in awatch(*paths, stop_event=stop, step=20, debounce=1000, recursive=True):
                     names = sorted({_relative(preview.root, Path(p)) for _, p in changes})
                     try:
