@@ -111,6 +111,7 @@ class BuildOutcome:
     ok: bool
     seconds: float
     message: str
+    warnings: list[str] = field(default_factory=list)  # the build summary's warning lines (empty categories, ...)
 
 
 @dataclass
@@ -186,8 +187,9 @@ class Preview:
                 outcome = BuildOutcome(False, time.perf_counter() - started, message)
             else:
                 seconds = time.perf_counter() - started
-                summary = report.lines()[0] if report.lines() else "built"
-                outcome = BuildOutcome(True, seconds, summary)
+                lines = report.lines()
+                summary = lines[0] if lines else "built"
+                outcome = BuildOutcome(True, seconds, summary, [x for x in lines if x.startswith("warning:")])
             if outcome.ok:
                 self.version += 1
                 self.error = None
@@ -475,6 +477,8 @@ def _report(outcome: BuildOutcome, changed: list[str]) -> None:
     what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
     if outcome.ok:
         print(f"rebuilt in {outcome.seconds:.2f}s after editing {what}", file=sys.stderr, flush=True)
+        for line in outcome.warnings:
+            print(line, file=sys.stderr, flush=True)
     else:
         print(f"not rebuilt (the preview keeps the last good build): {what}", file=sys.stderr, flush=True)
         print(outcome.message, file=sys.stderr, flush=True)
@@ -511,6 +515,8 @@ def run_preview(options: PreviewOptions, environ: Mapping[str, str] | None = Non
     outcome = preview.build()
     if outcome.ok:
         print(f"{outcome.message} (in {outcome.seconds:.2f}s)", file=sys.stderr)
+        for line in outcome.warnings:
+            print(line, file=sys.stderr)
     else:
         print("the site did not build; fix this and save, the preview rebuilds:", file=sys.stderr)
         print(outcome.message, file=sys.stderr)
