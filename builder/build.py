@@ -3,7 +3,6 @@ normalize, render and write, swap, report."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -13,14 +12,16 @@ from datetime import datetime
 from pathlib import Path
 
 from . import clock
-from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
+from .atomic import write_atomic
+from .catalog.choose import choose_source
 from .catalog.links import campaign_id
 from .catalog.source import CatalogSource
+from .config import cache_dir_for
 from .content import Site, load_site
 from .errors import BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
-from .output import SiteWriter, write_atomically
+from .output import SiteWriter
 from .report import BuildReport
 from .state import BuildState, forget_state, load_state, save_state, state_key
 from .themes import Theme
@@ -37,21 +38,30 @@ class BuildOptions:
     strict: bool = False
 
 
-def run_build_command(args: argparse.Namespace) -> int:
-    """`affsite build`: choose the catalog source, build, print the summary."""
-    root = args.root.resolve()
+def run_build_command(
+    root: Path,
+    *,
+    output: Path | None = None,
+    cache_dir: Path | None = None,
+    live: bool = False,
+    catalog_dir: Path | None = None,
+    plan: bool = False,
+    strict: bool = False,
+) -> int:
+    """`affsite build`: choose the catalog source, build (or with `plan`, print the calls a build would make)."""
+    root = root.resolve()
     site = load_site(root)
-    cache_dir = (args.cache_dir or root / site.config.site.cache_dir).resolve()
-    options = BuildOptions(root, (args.output or root / "output").resolve(), cache_dir, strict=args.strict)
-    source = choose_source(args, cache_dir)
+    cache = cache_dir_for(root, cache_dir, site.config.site)
+    options = BuildOptions(root, (output or root / "output").resolve(), cache, strict=strict)
+    source = choose_source(cache_dir=cache, live=live, catalog_dir=catalog_dir)
     now = clock.now()
-    if args.plan:
-        plan = getattr(source, "plan", None)
-        if plan is None:
+    if plan:
+        calls = source.plan(site.config, now)
+        if calls is None:
             raise UsageError(
                 "--plan shows the eBay calls a live build would make; set EBAY_CLIENT_ID and EBAY_CLIENT_SECRET"
             )
-        for line in plan(site.config, now).describe():
+        for line in calls.describe():
             print(line)
         return 0
     if source.is_demo:
@@ -60,26 +70,6 @@ def run_build_command(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 0
-
-
-def choose_source(args: argparse.Namespace, cache_dir: Path) -> CatalogSource:
-    if args.catalog_dir is not None:
-        if not args.catalog_dir.is_dir():
-            raise UsageError(f"--catalog-dir {args.catalog_dir}: no such directory")
-        return DirectoryCatalog(args.catalog_dir)
-    from .catalog.credentials import credentials_from_env
-
-    credentials = credentials_from_env()
-    if credentials is None:
-        if args.live:
-            raise UsageError(
-                "--live needs eBay credentials: set EBAY_CLIENT_ID and EBAY_CLIENT_SECRET in the environment "
-                "(without --live, affsite builds from the demo catalog)"
-            )
-        return DirectoryCatalog(DEMO_CATALOG_DIR, is_demo=True)
-    from .catalog.live import LiveCatalog
-
-    return LiveCatalog(credentials, cache_dir)
 
 
 def build_site(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
@@ -143,7 +133,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     report.written, report.unchanged = writer.written, writer.unchanged
     report.seconds = time.perf_counter() - started
     try:
-        write_atomically(options.cache_dir / REPORT_NAME, report.to_json())
+        write_atomic(options.cache_dir / REPORT_NAME, report.to_json())
     except OSError as exc:
         log.warning("could not save the build report in %s: %s", options.cache_dir, exc.strerror)
     return report

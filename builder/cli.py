@@ -124,4 +124,12 @@ def _run_new(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from .build import run_build_command
 
-    return run_build_command(args)
+    return run_build_command(
+        args.root,
+        output=args.output,
+        cache_dir=args.cache_dir,
+        live=args.live,
+        catalog_dir=args.catalog_dir,
+        plan=args.plan,
+        strict=args.strict,
+    )

@@ -250,6 +250,18 @@ _PLAIN_MESSAGES = {
 }
 
 
+def cache_dir_for(root: Path, override: Path | None = None, settings: SiteConfig | None = None) -> Path:
+    """The cache folder, decided here for the build and the preview alike: `--cache-dir` as given, else site.yaml's
+    `cache_dir` (relative to the site folder). Without `settings` site.yaml is read for it; a site.yaml with
+    mistakes gives the default, `.cache`."""
+    if override is not None:
+        return override.resolve()
+    if settings is None:
+        settings = _load_model(root, root / "site.yaml", SiteConfig, {}, [])
+    configured = settings.cache_dir if settings is not None else str(SiteConfig.model_fields["cache_dir"].default)
+    return (root / configured).resolve()
+
+
 def load_config(root: Path) -> Config:
     """Read site.yaml and every content/categories/*.yaml under `root`; all mistakes at once in a ConfigError."""
     problems: list[Problem] = []

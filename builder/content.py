@@ -18,6 +18,7 @@ from pydantic import Field
 
 from .config import SLUG_RE, CategoryConfig, Config, _Model, load_config, validate_document
 from .errors import ConfigError, Problem
+from .textfile import read_utf8
 from .yamlsource import YamlDocument, parse_yaml
 
 # URL segments the site itself uses; a page or category with one of these names would collide with them.
@@ -153,9 +154,9 @@ def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:
             )
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(display, None, f"cannot be read as UTF-8 text: {exc}"))
+            text = read_utf8(path, display)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
             continue
         match = _FRONT_MATTER.match(text)
         if match is None:

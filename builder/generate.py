@@ -60,7 +60,7 @@ def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: 
                 listed.append(known)
         by_category[category.slug] = _pinned_first(listed, category.pinned_legacy_ids)
         if not listed:
-            report.warn("categories have no listings to show", category.slug)
+            report.warn(result.empty.get(category.slug, "categories have no listings to show"), category.slug)
     for product in products.values():
         if product.image_url is None:
             report.warn("products have no image", product.item_id)

@@ -163,11 +163,3 @@ def _remove_empty_parents(directory: Path, root: Path) -> None:
         except OSError:
             return
         directory = directory.parent
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a single file so that readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
+    BaseLoader,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -34,8 +35,9 @@ from markupsafe import Markup
 from .catalog.normalize import Money, Product
 from .config import CategoryConfig
 from .content import Site
-from .errors import AffsiteError, BuildError
+from .errors import AffsiteError, BuildError, ConfigError, Problem
 from .formatting import format_money, iso, utc_stamp
+from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
 FEED_SIZE = 50
@@ -269,7 +271,12 @@ def template_digests(env: Environment) -> dict[str, str]:
     for name in loader.list_templates():
         if not is_template(name):
             continue  # assets: published as they are (their URLs are in the settings digest)
-        source, _, _ = loader.get_source(env, name)
+        try:
+            source, _, _ = loader.get_source(env, name)
+        except UnicodeDecodeError as exc:
+            raise ConfigError([_not_utf8_template(loader, name, exc)]) from None
+        except OSError as exc:
+            raise ConfigError([Problem(name, None, f"cannot be read: {exc.strerror or exc}")]) from None
         own[name] = hashlib.blake2b(source.encode(), digest_size=12).hexdigest()
         try:
             found = meta.find_referenced_templates(env.parse(source))
@@ -290,6 +297,18 @@ def template_digests(env: Environment) -> dict[str, str]:
         parts = "|".join(f"{n}={own.get(n, 'missing')}" for n in sorted(seen))
         digests[name] = hashlib.blake2b(parts.encode(), digest_size=12).hexdigest()
     return digests
+
+
+def _not_utf8_template(loader: BaseLoader, name: str, exc: UnicodeDecodeError) -> Problem:
+    """`templates/page.html:3: is not UTF-8 text ...`: the file as found on the loader's search path."""
+    for folder in getattr(loader, "searchpath", []):
+        path = Path(folder) / name
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        return not_utf8(data, exc, f"{Path(folder).name}/{name}")
+    return Problem(name, None, "is not UTF-8 text; save the file with UTF-8 encoding")
 
 
 class _Planner:

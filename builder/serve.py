@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import tomllib
+import traceback
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,12 +47,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import clock
 from .build import BuildOptions, build_site
-from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
+from .catalog.choose import choose_source
+from .catalog.plan import Plan
 from .catalog.source import CatalogResult, CatalogSource
-from .config import Config
+from .config import Config, cache_dir_for
 from .content import Site, load_site
-from .errors import AffsiteError, UsageError
+from .errors import AffsiteError, ConfigError
 from .manifest import MANIFEST_NAME
+from .textfile import read_utf8
 from .themes import THEME_DIR
 
 log = logging.getLogger("affsite.serve")
@@ -73,10 +76,11 @@ RELOAD_JS = """/* affsite preview: reload when the site is rebuilt; show a build
       box = document.createElement("pre");
       box.id = "affsite-preview-error";
       box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:99999;margin:0;max-height:50vh;" +
-        "overflow:auto;padding:1rem;background:#7a1010;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap";
       document.body.appendChild(box);
     }
+    // Styled from here, also when the server put the box in the page: the site's CSP refuses style attributes.
+    box.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:99999;margin:0;max-height:50vh;" +
+      "overflow:auto;padding:1rem;background:#7a1010;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap";
     box.textContent = "affsite: the last edit did not build, the page shows the build before it.\\n\\n" + text;
   }
   events.addEventListener("hello", function (e) {
@@ -108,6 +112,7 @@ class BuildOutcome:
     ok: bool
     seconds: float
     message: str
+    warnings: list[str] = field(default_factory=list)  # the build summary's warning lines (empty categories, ...)
 
 
 @dataclass
@@ -136,8 +141,11 @@ class Preview:
         self.last: BuildOutcome | None = None
         self._lock = threading.Lock()
         self._source: CatalogSource | None = None
-        self._cache_dir: Path | None = None
         self._build_time: datetime | None = None
+        # Decided once, as a build decides it (config.cache_dir_for), and kept while the preview runs: its pages,
+        # build state, database and outbox stay together even if site.yaml's cache_dir is edited meanwhile.
+        self.cache_dir = cache_dir_for(self.root, options.cache_dir)
+        self._cache_dir_noted: Path | None = None
         # Not output/: the preview's pages point their beacon and form at this local server, and must never be
         # deployed by mistake. They live in the cache folder unless --output says otherwise.
         self.output_dir = (options.output_dir or self.preview_dir / "site").resolve()
@@ -152,12 +160,6 @@ class Preview:
         return f"http://{host}:{self.options.port}"
 
     @property
-    def cache_dir(self) -> Path:
-        if self._cache_dir is None:
-            self._cache_dir = (self.options.cache_dir or self.root / ".cache").resolve()
-        return self._cache_dir
-
-    @property
     def preview_dir(self) -> Path:
         return self.cache_dir / "preview"
 
@@ -167,18 +169,28 @@ class Preview:
             started = time.perf_counter()
             try:
                 site = load_site(self.root)
-                if self.options.cache_dir is None:
-                    self._cache_dir = (self.root / site.config.site.cache_dir).resolve()
+                configured = cache_dir_for(self.root, self.options.cache_dir, site.config.site)
+                if configured != self.cache_dir and configured != self._cache_dir_noted:
+                    log.warning("site.yaml's cache_dir is now %s: the preview uses it once restarted", configured)
+                    self._cache_dir_noted = configured
                 site = self._for_preview(site)
                 source = self._catalog_source()
                 options = BuildOptions(self.root, self.output_dir, self.preview_dir)
                 report = build_site(site, source, options, self._now())
             except AffsiteError as exc:
                 outcome = BuildOutcome(False, time.perf_counter() - started, "\n".join(exc.lines()))
+            except Exception as exc:
+                # A bug in affsite, not a mistake in the site: shown with its traceback, and the preview carries on,
+                # so the next save (or a fixed affsite) builds again.
+                log.debug("the preview build failed", exc_info=exc)
+                trace = "".join(traceback.format_exception(exc)).rstrip()
+                message = f"affsite failed while building (a bug in affsite; please report it):\n{trace}"
+                outcome = BuildOutcome(False, time.perf_counter() - started, message)
             else:
                 seconds = time.perf_counter() - started
-                summary = report.lines()[0] if report.lines() else "built"
-                outcome = BuildOutcome(True, seconds, summary)
+                lines = report.lines()
+                summary = lines[0] if lines else "built"
+                outcome = BuildOutcome(True, seconds, summary, [x for x in lines if x.startswith("warning:")])
             if outcome.ok:
                 self.version += 1
                 self.error = None
@@ -205,30 +217,17 @@ class Preview:
         return dataclasses.replace(site, config=site.config.model_copy(update={"site": local}))
 
     def _catalog_source(self) -> CatalogSource:
-        if self._source is not None:
-            return self._source
-        options = self.options
-        source: CatalogSource
-        if options.catalog_dir is not None:
-            if not options.catalog_dir.is_dir():
-                raise UsageError(f"--catalog-dir {options.catalog_dir}: no such directory")
-            source = DirectoryCatalog(options.catalog_dir)
-        else:
-            from .catalog.credentials import credentials_from_env
-
-            credentials = credentials_from_env(self.environ)
-            if credentials is None:
-                if options.live:
-                    raise UsageError("--live needs eBay credentials: set EBAY_CLIENT_ID and EBAY_CLIENT_SECRET")
-                source = DirectoryCatalog(DEMO_CATALOG_DIR, is_demo=True)
-            else:
-                from .catalog.live import LiveCatalog
-
-                live = LiveCatalog(credentials, self.cache_dir, environ=self.environ)
-                source = live if options.live else CacheOnlyCatalog(live)
-        memo = MemoCatalog(source)
-        self._source = memo
-        return memo
+        if self._source is None:
+            options = self.options
+            source = choose_source(
+                cache_dir=self.cache_dir,
+                live=options.live,
+                catalog_dir=options.catalog_dir,
+                calls=options.live,  # the cached answers only, unless --live
+                environ=self.environ,
+            )
+            self._source = MemoCatalog(source)
+        return self._source
 
     # --- the endpoint ---
 
@@ -266,29 +265,8 @@ class MemoCatalog:
             self.description, self.is_demo = self.source.description, self.source.is_demo
         return copy.deepcopy(self._result)
 
-
-class CacheOnlyCatalog:
-    """The eBay cache without calls: the live source with a call budget of 0; the demo catalog if nothing is cached."""
-
-    is_demo = False
-
-    def __init__(self, live: Any) -> None:
-        self.live = live
-        self.description = "the eBay cache (no calls)"
-        self._demo = DirectoryCatalog(DEMO_CATALOG_DIR, is_demo=True)
-
-    def load(self, config: Config, now: datetime) -> CatalogResult:
-        api = config.site.api.model_copy(update={"calls_per_build": 0})
-        offline = config.model_copy(update={"site": config.site.model_copy(update={"api": api})})
-        result: CatalogResult = self.live.load(offline, now)
-        if result.problems:
-            log.warning("the eBay cache lacks %s: previewing the demo catalog", ", ".join(sorted(result.problems)))
-            self.is_demo = True
-            self.description = self._demo.description
-            return self._demo.load(config, now)
-        self.is_demo = False
-        self.description = "the eBay cache (no calls)"
-        return result
+    def plan(self, config: Config, now: datetime) -> Plan | None:
+        return self.source.plan(config, now)
 
 
 # --- the web app ----------------------------------------------------------------------------------------------
@@ -296,9 +274,16 @@ class CacheOnlyCatalog:
 
 def netlify_headers(root: Path) -> list[tuple[str, dict[str, str]]]:
     """The [[headers]] rules of ROOT/netlify.toml as (path pattern, headers); none when there is no such file."""
+    path = root / "netlify.toml"
+    if not path.is_file():
+        return []
     try:
-        data = tomllib.loads((root / "netlify.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(read_utf8(path, "netlify.toml"))
+    except ConfigError as exc:
+        log.warning("%s; the preview applies no headers from it", "; ".join(exc.lines()))
+        return []
+    except tomllib.TOMLDecodeError as exc:
+        log.warning("netlify.toml: %s; the preview applies no headers from it", exc)
         return []
     rules = []
     for rule in data.get("headers", []):
@@ -360,20 +345,39 @@ def create_preview_app(
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    async def rebuild(names: list[str]) -> None:
+        outcome = await asyncio.to_thread(preview.build)
+        _report(outcome, names)
+        if outcome.ok:
+            subscribers.send("reload", {"version": preview.version})
+        else:
+            subscribers.send("failed", {"error": outcome.message})
+
     async def watch_and_rebuild(stop: asyncio.Event) -> None:
+        """Rebuild after each batch of edits, for as long as the preview runs: nothing a rebuild or the watcher
+        raises ends it (a dead watcher would leave the preview showing an old site without a word)."""
         from watchfiles import awatch
 
-        paths = [preview.root / name for name in WATCHED if (preview.root / name).exists()]
-        # The theme in the package changes only in an editable install (a theme developer's); watching it is cheap.
-        paths.append(THEME_DIR)
-        async for changes in awatch(*paths, stop_event=stop, step=20, debounce=1000, recursive=True):
-            names = sorted({_relative(preview.root, Path(p)) for _, p in changes})
-            outcome = await asyncio.to_thread(preview.build)
-            _report(outcome, names)
-            if outcome.ok:
-                subscribers.send("reload", {"version": preview.version})
-            else:
-                subscribers.send("failed", {"error": outcome.message})
+        while not stop.is_set():
+            try:
+                paths = [preview.root / name for name in WATCHED if (preview.root / name).exists()]
+                # The theme in the package changes only in an editable install (a theme developer's); watching it is
+                # cheap.
+                paths.append(THEME_DIR)
+                if not paths:  # nothing to watch yet (site.yaml moved away): look again in a second
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 1)
+                    continue
+                async for changes in awatch(*paths, stop_event=stop, step=20, debounce=1000, recursive=True):
+                    names = sorted({_relative(preview.root, Path(p)) for _, p in changes})
+                    try:
+                        await rebuild(names)
+                    except Exception:
+                        log.exception("the preview could not rebuild after editing %s", ", ".join(names))
+            except Exception:
+                log.exception("watching the site for edits failed; watching again in a second")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -390,8 +394,12 @@ def create_preview_app(
                 stop.set()
                 subscribers.close()
                 if watcher is not None:
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                    try:
                         await asyncio.wait_for(watcher, 2)
+                    except (asyncio.CancelledError, TimeoutError):
+                        pass  # stopping: the watcher was between two checks of the stop event
+                    except Exception:
+                        log.exception("the preview's watcher failed")
 
     site = Starlette(
         routes=[
@@ -442,9 +450,20 @@ def _not_found(preview: Preview) -> Response:
 
 def _html(preview: Preview, body: bytes, status: int) -> Response:
     tag = f'<script src="{SCRIPT_PATH}" data-version="{preview.version}" defer></script>'.encode()
+    if preview.error is not None:
+        # In the page itself, not only through the reload script: seen at once, with or without JavaScript.
+        tag = _error_box(preview.error).encode() + tag
     at = body.rfind(b"</body>")
     body = body[:at] + tag + body[at:] if at >= 0 else body + tag
     return Response(body, status, media_type="text/html")
+
+
+ERROR_HEADING = "affsite: the last edit did not build, the page shows the build before it."
+
+
+def _error_box(error: str) -> str:
+    text = _escape(f"{ERROR_HEADING}\n\n{error}")
+    return f'<pre id="affsite-preview-error" role="alert">{text}</pre>'
 
 
 def _escape(text: str) -> str:
@@ -462,6 +481,8 @@ def _report(outcome: BuildOutcome, changed: list[str]) -> None:
     what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
     if outcome.ok:
         print(f"rebuilt in {outcome.seconds:.2f}s after editing {what}", file=sys.stderr, flush=True)
+        for line in outcome.warnings:
+            print(line, file=sys.stderr, flush=True)
     else:
         print(f"not rebuilt (the preview keeps the last good build): {what}", file=sys.stderr, flush=True)
         print(outcome.message, file=sys.stderr, flush=True)
@@ -476,7 +497,8 @@ def make_app(preview: Preview) -> Callable[[Scope, Receive, Send], Any]:
     return create_preview_app(preview, endpoint=create_app(preview.endpoint_settings()))
 
 
-def _server(preview: Preview) -> Any:
+def make_server(preview: Preview) -> Any:
+    """The uvicorn server of the preview (run_preview runs it; tests run it on a thread)."""
     import uvicorn
 
     config = uvicorn.Config(
@@ -497,43 +519,12 @@ def run_preview(options: PreviewOptions, environ: Mapping[str, str] | None = Non
     outcome = preview.build()
     if outcome.ok:
         print(f"{outcome.message} (in {outcome.seconds:.2f}s)", file=sys.stderr)
+        for line in outcome.warnings:
+            print(line, file=sys.stderr)
     else:
         print("the site did not build; fix this and save, the preview rebuilds:", file=sys.stderr)
         print(outcome.message, file=sys.stderr)
     watching = "watching site.yaml, content/ and templates/" if options.watch else "not watching for edits"
     print(f"preview at {preview.origin}/ ({watching}; Ctrl-C stops)", file=sys.stderr, flush=True)
-    _server(preview).run()
+    make_server(preview).run()
     return 0
-
-
-class RunningPreview:
-    """A preview server on a background thread (for tests and scripts): `stop()` ends it."""
-
-    def __init__(self, preview: Preview) -> None:
-        self.preview = preview
-        self.server = _server(preview)
-        self.thread = threading.Thread(target=self.server.run, name="affsite-preview", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return self.preview.origin
-
-    def start(self, timeout: float = 15.0) -> RunningPreview:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the preview server did not start on {self.url}")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-def start_preview(options: PreviewOptions, environ: Mapping[str, str] | None = None) -> RunningPreview:
-    """Build once and start serving on a background thread."""
-    preview = Preview(options, environ)
-    preview.build()
-    return RunningPreview(preview).start()

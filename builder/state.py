@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -18,27 +19,14 @@ from pathlib import Path
 
 import orjson
 
-from .output import write_atomically
+from .atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
 STATE_NAME = "build-state.json"
 STATE_VERSION = 1
-# The modules whose code decides what a page looks like: a change to any of them invalidates the state.
-_CODE = (
-    "build.py",
-    "generate.py",
-    "render.py",
-    "output.py",
-    "state.py",
-    "parallel.py",
-    "formatting.py",
-    "manifest.py",
-    "content.py",
-    "config.py",
-    "catalog/normalize.py",
-    "catalog/links.py",
-)
+# Libraries whose version changes what a page looks like (template semantics, escaping).
+_LIBRARIES = ("jinja2", "markupsafe")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +47,40 @@ class BuildState:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    package = Path(__file__).resolve().parent
-    digest = hashlib.blake2b(digest_size=12)
-    for name in _CODE:
-        try:
-            digest.update(name.encode() + b"\0" + (package / name).read_bytes())
-        except OSError:
-            digest.update(name.encode() + b"\0missing")
-    for dist in ("jinja2", "markupsafe"):
+    """The version of affsite a state was made with: every file of the installed package, and the libraries above."""
+    digest = hashlib.blake2b(package_digest(Path(__file__).resolve().parent).encode(), digest_size=12)
+    for dist in _LIBRARIES:
         try:
             digest.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(dist.encode())
+    return digest.hexdigest()
+
+
+def package_digest(package: Path) -> str:
+    """A digest of every file under `package` (code, templates, the demo catalog: all of it), by content.
+
+    No list of modules to keep up to date, so none can fall behind (a rotation id changed in marketplaces.py once
+    left stale links after "nothing changed"). By content, not by size and time: an edit that keeps the size (that
+    rotation id) in an install that sets every file's time alike (Nix, reproducible builds) would go unseen. It
+    costs about 1.4 ms for the 700 KB of the package, once per process (BENCHMARKS.md). Bytecode caches are left
+    out: they follow the sources and differ between machines.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    root = str(package)
+    for directory, folders, files in os.walk(root):
+        folders[:] = sorted(name for name in folders if name != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = f"{directory}/{name}"
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                data = b"\0unreadable"
+            relative = path[len(root) + 1 :].replace(os.sep, "/")
+            digest.update(f"{relative}\0{len(data)}\0".encode() + data)
     return digest.hexdigest()
 
 
@@ -118,7 +128,7 @@ def save_state(cache_dir: Path, state: BuildState) -> None:
         "files": {relative: [r.digest, r.size, r.mtime_ns] for relative, r in sorted(state.files.items())},
     }
     try:
-        write_atomically(cache_dir / STATE_NAME, orjson.dumps(document))
+        write_atomic(cache_dir / STATE_NAME, orjson.dumps(document))
     except OSError as exc:
         log.warning("could not save the build state in %s: %s", cache_dir, exc.strerror)
 

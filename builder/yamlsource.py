@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem
+from .errors import ConfigError, Problem
+from .textfile import read_utf8
 
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): the same nodes and marks, ten times faster.
@@ -58,8 +59,13 @@ def parse_yaml(text: str, file: str, *, first_line: int = 1) -> YamlDocument:
     doc = YamlDocument(file, data)
     if node is not None:
         doc.lines[()] = node.start_mark.line + 1 + offset
-        _index(node, (), doc, offset, set())
+        _index(node, (), doc, offset, set(), set())
+    if any(p.message.endswith(_SELF_REFERENCE) for p in doc.problems):
+        doc.data = None  # data that contains itself would make whatever walks it later recurse forever
     return doc
+
+
+_SELF_REFERENCE = "contains itself (an alias inside its own anchor); YAML data must not refer to itself"
 
 
 def _compose(loader_class: Any, text: str) -> tuple[yaml.Node | None, Any]:
@@ -73,22 +79,34 @@ def _compose(loader_class: Any, text: str) -> tuple[yaml.Node | None, Any]:
 
 def load_yaml_file(path: Path, display_name: str) -> YamlDocument:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return YamlDocument(display_name, None, problems=[Problem(display_name, None, "is not UTF-8 text")])
-    except OSError as exc:
-        return YamlDocument(
-            display_name, None, problems=[Problem(display_name, None, f"cannot be read: {exc.strerror}")]
-        )
+        text = read_utf8(path, display_name)
+    except ConfigError as exc:
+        return YamlDocument(display_name, None, problems=exc.problems)
     return parse_yaml(text, display_name)
 
 
-def _index(node: yaml.Node, path: Path_, doc: YamlDocument, offset: int, seen_nodes: set[int]) -> None:
-    # An alias (*name) is the same node object again: index it once, so that self-referencing or nested
-    # aliases (a "billion laughs") cost nothing instead of recursing forever or exploding.
+def _index(
+    node: yaml.Node, path: Path_, doc: YamlDocument, offset: int, seen_nodes: set[int], ancestors: set[int]
+) -> None:
+    # An alias (*name) is the same node object again: index it once, so that nested aliases (a "billion laughs")
+    # cost nothing instead of exploding. An alias inside its own anchor is a node among its own ancestors.
+    if id(node) in ancestors:
+        name = ".".join(str(part) for part in path[:-1]) or "the document"
+        doc.problems.append(Problem(doc.file, doc.line_of(path[:-1]), f"{name}: {_SELF_REFERENCE}"))
+        return
     if id(node) in seen_nodes:
         return
     seen_nodes.add(id(node))
+    ancestors.add(id(node))
+    try:
+        _index_children(node, path, doc, offset, seen_nodes, ancestors)
+    finally:
+        ancestors.discard(id(node))
+
+
+def _index_children(
+    node: yaml.Node, path: Path_, doc: YamlDocument, offset: int, seen_nodes: set[int], ancestors: set[int]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -100,8 +118,8 @@ def _index(node: yaml.Node, path: Path_, doc: YamlDocument, offset: int, seen_no
                 )
             seen[key] = line
             doc.lines[(*path, key)] = line
-            _index(value_node, (*path, key), doc, offset, seen_nodes)
+            _index(value_node, (*path, key), doc, offset, seen_nodes, ancestors)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             doc.lines[(*path, i)] = item.start_mark.line + 1 + offset
-            _index(item, (*path, i), doc, offset, seen_nodes)
+            _index(item, (*path, i), doc, offset, seen_nodes, ancestors)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.catalog.cache import CacheEntry, ResponseCache, format_size, request_key, write_atomic
+from builder.catalog.cache import CacheEntry, ResponseCache, format_size, request_key
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 RESPONSE = {"total": 1, "itemSummaries": [{"itemId": "v1|123456789|0", "price": {"value": "9.99"}}]}
@@ -120,12 +120,6 @@ def test_stats_count_size_and_ages(tmp_path: Path) -> None:
     assert (stats.entries, stats.oldest, stats.newest) == (2, NOW - timedelta(hours=3), NOW)
     assert stats.bytes == sum(p.stat().st_size for p in cache.files())
     assert stats.describe().startswith("2 entries, ")
-
-
-def test_write_atomic_creates_parents(tmp_path: Path) -> None:
-    target = tmp_path / "a" / "b" / "c.json"
-    write_atomic(target, b"{}")
-    assert target.read_bytes() == b"{}"
 
 
 def test_format_size() -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SiteDir
+from conftest import REPO, SITE_YAML, SiteDir
 
 from builder.cli import main
+from builder.themes import THEME_DIR
+
+SITE_YAML_WITH_CACHE = SITE_YAML + "cache_dir: .mycache\n"
 
 
 def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,7 +64,7 @@ def test_build_without_credentials_uses_the_demo_catalog(
     from builder.catalog import files
 
     monkeypatch.setattr(files, "DEMO_CATALOG_DIR", site_dir.catalog)
-    monkeypatch.setattr("builder.build.DEMO_CATALOG_DIR", site_dir.catalog)
+    monkeypatch.setattr("builder.catalog.choose.DEMO_CATALOG_DIR", site_dir.catalog)
     assert main(["build", "--root", str(site_dir.root)]) == 0
     out = capsys.readouterr().out
     assert "demo catalog" in out
@@ -110,3 +114,88 @@ def test_failed_build_exits_1_and_says_why(site_dir: SiteDir, capsys: pytest.Cap
 def test_plan_needs_live_credentials(site_dir: SiteDir, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--root", str(site_dir.root), "--catalog-dir", str(site_dir.catalog), "--plan"]) == 2
     assert "EBAY_CLIENT_ID" in capsys.readouterr().err
+
+
+def _affsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: a separate process, no eBay credentials, demo data."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EBAY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "builder", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _copy_site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(THEME_DIR, root / "templates")  # the theme as the site's own templates (affsite new --theme-copy)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("relative", "after"),
+    [
+        ("templates/page.html", b"{# caf\xe9 #}\n"),
+        ("templates/assets/site.css", b"/* caf\xe9 */\n"),
+        ("content/pages/about.md", b"Caf\xe9\n"),
+        ("content/categories/headphones.yaml", b"# caf\xe9\n"),
+    ],
+)
+def test_a_file_saved_in_latin1_is_a_file_line_error_not_a_traceback(
+    tmp_path: Path, relative: str, after: bytes
+) -> None:
+    root = _copy_site(tmp_path)
+    path = root / relative
+    good = path.read_bytes()
+    path.write_bytes(good + after)
+    line = good.count(b"\n") + 1
+    run = _affsite("build", cwd=root)
+    assert "Traceback" not in run.stderr
+    if relative.startswith("templates/assets/"):
+        assert run.returncode == 0, run.stderr  # an asset is published as bytes, not read as a template
+        return
+    assert run.returncode == 2, run.stderr
+    assert f"{relative}:{line}: is not UTF-8 text (byte 0xe9 at column " in run.stderr
+    assert not (root / "output").exists()
+    path.write_bytes(good)
+    assert _affsite("build", cwd=root).returncode == 0
+
+
+def test_a_new_category_without_demo_data_gets_an_empty_page_and_a_warning(tmp_path: Path) -> None:
+    # As docs/editing.md says: one new file in content/categories/, then build. The demo catalog has no data for it.
+    root = _copy_site(tmp_path)
+    (root / "content/categories/studio-monitors.yaml").write_text("title: Studio Monitors\nq: studio monitor\n")
+    run = _affsite("build", cwd=root)
+    assert run.returncode == 0, run.stderr
+    assert "warning: categories have no data in the demo catalog, so their pages are empty: studio-monitors" in (
+        run.stdout
+    )
+    page = (root / "output/studio-monitors/index.html").read_text()
+    assert "No listings match right now" in page and "<h1>Studio Monitors" in page
+    assert 'href="/studio-monitors/"' in (root / "output/index.html").read_text()  # in the navigation
+    assert list((root / "output/headphones").glob("index.html"))  # the other categories as before
+    strict = _affsite("build", "--strict", cwd=root)
+    assert strict.returncode == 1 and "--strict: not publishing" in strict.stderr
+
+
+def test_a_catalog_directory_without_a_category_still_refuses(site_dir: SiteDir) -> None:
+    # Only the demo catalog (and the preview) publish empty pages; a catalog directory given on purpose is complete.
+    site_dir.write("content/categories/extra.yaml", "title: Extra\nq: extra\n")
+    run = _affsite("build", "--catalog-dir", str(site_dir.catalog), cwd=site_dir.root)
+    assert run.returncode == 1
+    assert "no data for some categories" in run.stderr and "extra" in run.stderr
+
+
+def test_plan_without_credentials_is_a_usage_error(site_dir: SiteDir) -> None:
+    run = _affsite("build", "--plan", cwd=site_dir.root)
+    assert run.returncode == 2
+    assert "--plan shows the eBay calls a live build would make" in run.stderr
+    assert not site_dir.output.exists()
+
+
+def test_the_cache_dir_of_site_yaml_holds_the_build_state(site_dir: SiteDir) -> None:
+    site_dir.write("site.yaml", SITE_YAML_WITH_CACHE)
+    run = _affsite("build", "--catalog-dir", str(site_dir.catalog), cwd=site_dir.root)
+    assert run.returncode == 0, run.stderr
+    assert (site_dir.root / ".mycache" / "build-state.json").is_file()
+    assert not (site_dir.root / ".cache").exists()

@@ -129,7 +129,9 @@ def test_page_problems_reported_together_with_config_problems(site_dir) -> None:
 def test_non_utf8_page(site_dir) -> None:
     (site_dir.root / "content/pages/latin.md").write_bytes(b"---\ntitle: Caf\xe9\n---\n")
     (line,) = problems_of(site_dir.root)
-    assert line.startswith("content/pages/latin.md: cannot be read as UTF-8")
+    assert line == (
+        "content/pages/latin.md:2: is not UTF-8 text (byte 0xe9 at column 11); save the file with UTF-8 encoding"
+    )
 
 
 # --- Markdown ------------------------------------------------------------------------------------------------

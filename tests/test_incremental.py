@@ -246,10 +246,64 @@ def test_a_rebuild_with_nothing_to_do_does_not_load_the_renderer(site_dir: SiteD
     assert run.stdout.split() == ["0", "False", "False"]
 
 
-def test_the_code_version_covers_files_that_exist() -> None:
-    """A renamed module must not silently drop out of the state's code version (it would keep stale pages)."""
+def test_the_code_version_covers_every_file_of_the_package(tmp_path: Path) -> None:
+    """No hand-kept list: any module, template or data file of the package changes it; bytecode caches do not."""
     from builder import state
 
-    package = Path(state.__file__).parent
-    assert [name for name in state._CODE if not (package / name).is_file()] == []
-    assert {"generate.py", "render.py", "catalog/normalize.py"} <= set(state._CODE)
+    package = tmp_path / "builder"
+    shutil.copytree(Path(state.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = state.package_digest(package)
+    assert state.package_digest(package) == before
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "marketplaces.cpython-311.pyc").write_bytes(b"\0" * 10)
+    assert state.package_digest(package) == before
+    changes = {
+        "marketplaces.py": lambda text: text.replace("711-53200-19255-0", "711-53200-19255-1"),  # same size
+        "endpoint/tokens.py": lambda text: text + "\n",
+        "demo_catalog/headphones.json": lambda text: text.replace('"', "'", 1),
+    }
+    seen = {before}
+    for relative, change in changes.items():
+        path = package / relative
+        original = path.read_text()
+        path.write_text(change(original))
+        assert state.package_digest(package) not in seen, relative
+        seen.add(state.package_digest(package))
+        path.write_text(original)
+    (package / "demo_catalog" / "new-category.json").write_text('{"itemSummaries": []}')
+    assert state.package_digest(package) not in seen
+
+
+def test_a_changed_module_that_no_list_named_rebuilds_the_pages(site_dir: SiteDir, tmp_path: Path) -> None:
+    """The bug this replaced: a rotation id changed in marketplaces.py left stale links after "nothing changed"."""
+    import os
+    import subprocess
+    import sys
+
+    from builder import state
+
+    installed = tmp_path / "installed"
+    shutil.copytree(Path(state.__file__).parent, installed / "builder", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("EBAY_")}, "PYTHONPATH": str(installed)}
+
+    def build() -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "builder", "build", "--catalog-dir", str(site_dir.catalog)],
+            cwd=site_dir.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    build()
+    assert "nothing changed" in build()
+    assert "mkrid=711-53200-19255-0" in (site_dir.output / "index.html").read_text()
+    marketplaces = installed / "builder" / "marketplaces.py"
+    marketplaces.write_text(marketplaces.read_text().replace("711-53200-19255-0", "711-53200-19255-9"))
+    assert "nothing changed" not in build()
+    pages = [p.read_text() for p in site_dir.output.rglob("*.html")]
+    assert not any("711-53200-19255-0" in page for page in pages)
+    assert any("mkrid=711-53200-19255-9" in page for page in pages)

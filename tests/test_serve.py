@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from preview_harness import RunningPreview, start_preview
 
-from builder.serve import (
-    EVENTS_PATH,
-    SCRIPT_PATH,
-    PreviewOptions,
-    RunningPreview,
-    netlify_headers,
-    start_preview,
-)
+from builder.serve import EVENTS_PATH, SCRIPT_PATH, PreviewOptions, netlify_headers
 from builder.themes import THEME_DIR
 
 REPO = Path(__file__).resolve().parents[1]
@@ -157,3 +155,144 @@ def test_serve_command_is_registered() -> None:
 
     args = build_parser().parse_args(["serve", "--port", "9999", "--no-watch"])
     assert args.port == 9999 and args.no_watch and not args.live
+
+
+# --- the preview as a user runs it: a separate process that must outlive every failed rebuild -------------------
+
+
+@pytest.fixture
+def serve_process(site_root: Path, tmp_path: Path) -> Iterator[str]:
+    """`python -m builder serve` on a free port, demo data; yields its URL once the first build is served."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EBAY_", "SMTP_"))}
+    log = (tmp_path / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "builder", "serve", "--root", str(site_root), "--port", str(port)],
+        cwd=site_root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _until(lambda: process.poll() is not None or _status(url + "/") == 200, timeout=60)
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def _page(url: str) -> str:
+    try:
+        return httpx.get(url, timeout=5).text
+    except httpx.HTTPError:
+        return ""
+
+
+def test_the_preview_survives_a_file_saved_in_latin1_and_rebuilds_when_it_is_fixed(
+    serve_process: str, site_root: Path
+) -> None:
+    url = serve_process + "/about/"
+    template = site_root / "templates" / "page.html"  # the site's own override of the theme's page.html
+    good = (THEME_DIR / "page.html").read_bytes()
+    template.write_bytes(good + b"{# caf\xe9 #}\n")
+    line = good.count(b"\n") + 1
+    # The error is in the page itself (the last good build under it), without waiting for the reload script.
+    _until(lambda: 'id="affsite-preview-error"' in _page(url), timeout=30)
+    page = _page(url)
+    assert f"templates/page.html:{line}: is not UTF-8 text (byte 0xe9" in page
+    assert "<h1>About" in page  # still the previous build
+    template.write_bytes(good)
+    _until(lambda: 'id="affsite-preview-error"' not in _page(url), timeout=30)
+    # And it goes on rebuilding: the watcher did not die with the failed build.
+    about = site_root / "content" / "pages" / "about.md"
+    about.write_text(about.read_text().replace("title: About", "title: About this shop", 1))
+    _until(lambda: "<h1>About this shop" in _page(url), timeout=30)
+    assert 'id="affsite-preview-error"' not in _page(url)
+
+
+def test_the_preview_survives_an_error_that_is_a_bug_in_affsite(
+    preview: RunningPreview, site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import serve
+
+    calls: list[int] = []
+    real_load_site = serve.load_site
+
+    def load_site_once_broken(root: Path) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("an affsite bug")
+        return real_load_site(root)
+
+    monkeypatch.setattr(serve, "load_site", load_site_once_broken)
+    category = site_root / "content" / "categories" / "headphones.yaml"
+    category.write_text(category.read_text().replace("title: Headphones", "title: Headphones A", 1))
+    _until(lambda: preview.preview.error is not None)
+    assert "a bug in affsite" in (preview.preview.error or "") and "RuntimeError: an affsite bug" in (
+        preview.preview.error or ""
+    )
+    assert "an affsite bug" in httpx.get(preview.url + "/headphones/").text
+    category.write_text(category.read_text().replace("title: Headphones A", "title: Headphones B", 1))
+    _until(lambda: preview.preview.error is None and preview.preview.version == 2)
+    assert "<h1>Headphones B" in httpx.get(preview.url + "/headphones/").text
+
+
+def test_a_new_category_shows_an_empty_page_in_the_preview(preview: RunningPreview, site_root: Path) -> None:
+    # The demo catalog (no eBay keys) has nothing for a category just added: the preview shows it, empty, at once.
+    (site_root / "content/categories/studio-monitors.yaml").write_text("title: Studio Monitors\nq: studio monitor\n")
+    _until(lambda: preview.preview.version == 2 or preview.preview.error is not None)
+    assert preview.preview.error is None
+    assert preview.preview.last is not None and preview.preview.last.ok
+    assert (
+        "warning: categories have no data in the demo catalog, so their pages are empty: studio-monitors"
+        in preview.preview.last.warnings
+    )
+    page = httpx.get(preview.url + "/studio-monitors/")
+    assert page.status_code == 200
+    assert "No listings match right now" in page.text and "affsite-preview-error" not in page.text
+    assert httpx.get(preview.url + "/headphones/").status_code == 200
+
+
+def test_the_preview_keeps_everything_in_the_cache_dir_of_site_yaml(site_root: Path) -> None:
+    from builder.serve import Preview
+
+    site_yaml = site_root / "site.yaml"
+    text = site_yaml.read_text()
+    assert "cache_dir: .cache\n" in text
+    site_yaml.write_text(text.replace("cache_dir: .cache\n", "cache_dir: .mycache\n"))
+    preview = Preview(PreviewOptions(root=site_root, port=_free_port(), watch=False), environ={})
+    assert preview.build().ok
+    folder = site_root / ".mycache" / "preview"
+    assert preview.output_dir == folder / "site"
+    assert (folder / "site" / "index.html").is_file()
+    assert (folder / "build-state.json").is_file()
+    settings = preview.endpoint_settings()
+    assert str(folder / "endpoint.db") in str(settings.database_url)
+    assert not (site_root / ".cache").exists()
+
+
+def test_the_preview_and_the_build_choose_the_source_alike(site_root: Path) -> None:
+    # One function decides for both: the same refusal, word for word, for --live without eBay keys.
+    from builder.build import run_build_command
+    from builder.errors import UsageError
+    from builder.serve import Preview
+
+    preview = Preview(PreviewOptions(root=site_root, port=_free_port(), live=True, watch=False), environ={})
+    outcome = preview.build()
+    with pytest.raises(UsageError) as refused:
+        run_build_command(site_root, live=True)
+    assert not outcome.ok and outcome.message == str(refused.value)

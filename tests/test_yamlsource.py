@@ -84,10 +84,16 @@ def test_empty_document_has_no_data_and_no_problems() -> None:
 
 def test_load_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
-    path.write_bytes(b"title: caf\xe9\n")
+    path.write_bytes(b"q: x\ntitle: caf\xe9\n")
     doc = load_yaml_file(path, "content/categories/c.yaml")
     assert doc.data is None
-    assert doc.problems == [Problem("content/categories/c.yaml", None, "is not UTF-8 text")]
+    assert doc.problems == [
+        Problem(
+            "content/categories/c.yaml",
+            2,
+            "is not UTF-8 text (byte 0xe9 at column 11); save the file with UTF-8 encoding",
+        )
+    ]
 
 
 def test_load_missing_file_is_a_problem(tmp_path: Path) -> None:
@@ -98,8 +104,28 @@ def test_load_missing_file_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_recursive_alias_is_a_problem_not_a_traceback() -> None:
-    doc = parse_yaml("title: x\nq: &a [*a]\n", "content/categories/c.yaml")
-    assert doc.problems or doc.data is not None
+    # A list that contains itself: PyYAML builds it happily; anything that walks it later (pydantic, JSON) would
+    # recurse forever, so the file is refused where the mistake is.
+    doc = parse_yaml("title: x\nq: &a [1, *a]\n", "content/categories/c.yaml")
+    assert doc.data is None
+    assert [str(p) for p in doc.problems] == [
+        "content/categories/c.yaml:2: q: contains itself (an alias inside its own anchor); YAML data must not refer to itself"
+    ]
+
+
+def test_recursive_alias_in_a_category_is_reported_by_check(tmp_path: Path) -> None:
+    from builder.content import load_site
+    from builder.errors import ConfigError
+
+    (tmp_path / "site.yaml").write_text("title: T\nbase_url: https://t.example\n")
+    (tmp_path / "content" / "categories").mkdir(parents=True)
+    (tmp_path / "content" / "categories" / "c.yaml").write_text("title: C\nq: x\nexclude_keywords: &k [a, *k]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_site(tmp_path)
+    assert any(
+        line.startswith("content/categories/c.yaml:3: exclude_keywords: contains itself")
+        for line in caught.value.lines()
+    )
 
 
 def test_alias_reused_many_times_is_indexed_quickly() -> None:

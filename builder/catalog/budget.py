@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .cache import write_atomic
+from ..atomic import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ..atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -186,21 +186,6 @@ def _parse_entry(key: str, raw: bytes) -> CacheEntry:
         raise ValueError("fetched_at has no time zone")
     request = document.get("request")
     return CacheEntry(key, fetched_at, response, request if isinstance(request, dict) else {})
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader sees either the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def format_size(size: int) -> str:

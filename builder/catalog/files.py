@@ -1,7 +1,9 @@
 """A catalog read from a directory of Browse search responses: `<dir>/<category-slug>.json`.
 
 The demo catalog, the tests and the benchmarks use it. Each file is exactly the JSON body of `item_summary/search`.
-A missing or broken file leaves that category without data (the build says which file and what is wrong).
+A missing or broken file leaves that category without data (the build says which file and what is wrong). The
+demo catalog is the exception: a category it has no file for (one the site just added) gets an empty page and a
+warning, so that the demo build and the preview keep working while a new category is written.
 """
 
 from __future__ import annotations
@@ -62,4 +64,10 @@ class DirectoryCatalog:
                 fetched_at = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
             digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
             result.categories[category.slug] = CategoryData(category.slug, items, fetched_at, raw_digest=digest)
+        if self.is_demo:
+            result.publish_empty(now, "categories have no data in the demo catalog, so their pages are empty")
         return result
+
+    def plan(self, config: Config, now: datetime) -> None:
+        """A directory of responses makes no eBay calls: nothing to plan."""
+        return None

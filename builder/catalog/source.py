@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Config
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 @dataclass
@@ -37,6 +40,22 @@ class CatalogResult:
     """Why a category has no data, per slug."""
     notes: list[str] = field(default_factory=list)
     """Lines for the build summary: calls made, stale categories and why, cache size."""
+    empty: dict[str, str] = field(default_factory=dict)
+    """Categories this source has no data for that still get a page (one saying no listings match right now), per
+    slug with the warning the build gives for them: see `publish_empty`."""
+
+    def publish_empty(self, now: datetime, warning: str) -> None:
+        """Give every category without data an empty listing and `warning`, instead of failing the build.
+
+        For the demo catalog and the preview only: a category just added (as the docs say, one YAML file) has no
+        demo data and nothing in the cache yet, and must not stop every other edit from being seen. Live builds
+        keep their own policy for missing data.
+        """
+        fetched_at = now.replace(minute=0, second=0, microsecond=0)  # as the demo catalog: stable within the hour
+        for slug in sorted(self.problems):
+            self.categories[slug] = CategoryData(slug, [], fetched_at)
+            self.empty[slug] = warning
+        self.problems.clear()
 
 
 class CatalogSource(Protocol):
@@ -47,4 +66,9 @@ class CatalogSource(Protocol):
 
     def load(self, config: Config, now: datetime) -> CatalogResult:
         """Fetch (or read) the listings of every category in `config`, as of `now`."""
+        ...
+
+    def plan(self, config: Config, now: datetime) -> Plan | None:
+        """The eBay calls `load` would make now, making none (`affsite build --plan`); None: this source makes no
+        calls (a directory of responses, the demo catalog, the cache alone)."""
         ...

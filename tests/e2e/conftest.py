@@ -152,7 +152,9 @@ class Site:
 @pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink) -> Iterator[Site]:
     """`affsite serve` on a free port: the demo site, its endpoint (SQLite) and mails to the sink."""
-    from builder.serve import PreviewOptions, start_preview
+    from preview_harness import start_preview
+
+    from builder.serve import PreviewOptions
 
     root = copy_site(tmp_path_factory.mktemp("e2e-site"))
     environ = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_sink.port), "SMTP_SECURITY": "none"}
