@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import (
     Environment,
@@ -184,6 +184,7 @@ class Renderer:
             "pages": build.site.pages,
             "endpoint": str(site.endpoint_url).rstrip("/") if site.endpoint_url else "",
             "freshness_seconds": int(site.freshness_hours * 3600),
+            "noindex": False,  # a page type sets it for pages that search engines should drop (ended listings)
         }
 
     def render(self, job: PageJob) -> bytes:
@@ -282,12 +283,23 @@ def template_digests(env: Environment) -> dict[str, str]:
     return digests
 
 
-class _Planner:
+class PageType(Protocol):
+    """A kind of page beyond the core set (home, categories, products, Markdown pages): one module each.
+
+    `jobs` lists its pages; each job's `inputs` must cover everything the page shows that is not a setting or a
+    template, so that incremental builds equal clean ones. Register a type in `generate.page_types`.
+    """
+
+    def jobs(self, planner: Planner) -> list[PageJob]: ...
+
+
+class Planner:
     """Builds the page jobs, computing each product's card, fingerprint and category lookups once."""
 
-    def __init__(self, build: BuildContext, catalog: Catalog) -> None:
+    def __init__(self, build: BuildContext, catalog: Catalog, page_types: Iterable[PageType] = ()) -> None:
         self.build = build
         self.catalog = catalog
+        self.page_types = list(page_types)
         self.config = build.site.config
         self.by_slug = {c.slug: c for c in self.config.categories}
         self.order = {c.slug: i for i, c in enumerate(self.config.categories)}
@@ -377,6 +389,8 @@ class _Planner:
                     "the newsletter thank-you page",
                 )
             )
+        for page_type in self.page_types:
+            jobs.extend(page_type.jobs(self))
         check_unique_paths(jobs)
         return jobs
 
@@ -450,9 +464,9 @@ class _Planner:
         )
 
 
-def plan_pages(build: BuildContext, catalog: Catalog) -> list[PageJob]:
+def plan_pages(build: BuildContext, catalog: Catalog, page_types: Iterable[PageType] = ()) -> list[PageJob]:
     """Every page of the site as a job (the feed, sitemap and robots.txt are made separately)."""
-    return _Planner(build, catalog).jobs()
+    return Planner(build, catalog, page_types).jobs()
 
 
 def _product_description(product: Product, build: BuildContext, stale: bool) -> str:
@@ -518,7 +532,10 @@ def check_unique_paths(jobs: Iterable[PageJob]) -> None:
 
 
 def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
-    urls = sorted(root_url + j.context["canonical"] for j in jobs if j.context.get("canonical"))
+    """Every page with a canonical URL, except those that ask search engines not to index them."""
+    urls = sorted(
+        root_url + j.context["canonical"] for j in jobs if j.context.get("canonical") and not j.context.get("noindex")
+    )
     body = "".join(f"<url><loc>{html.escape(u, quote=False)}</loc></url>\n" for u in urls)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -533,7 +550,7 @@ def robots_txt(root_url: str, demo: bool) -> bytes:
 
 
 def feed_jobs(build: BuildContext, catalog: Catalog) -> PageJob:
-    planner = _Planner(build, catalog)
+    planner = Planner(build, catalog)
     newest = planner.newest()[:FEED_SIZE]
     updated = max((p.listed_at or p.fetched_at for p in newest), default=build.now)
     return PageJob(

@@ -38,6 +38,8 @@ _CODE = (
     "config.py",
     "catalog/normalize.py",
     "catalog/links.py",
+    "ended.py",
+    "ended_pages.py",
 )
 
 
