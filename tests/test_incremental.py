@@ -34,9 +34,7 @@ def clean_build(site: SiteDir, build: Callable[..., Any], tmp_path: Path, now: d
     return fresh.files()
 
 
-def assert_same_as_clean(
-    site: SiteDir, build: Callable[..., Any], tmp_path: Path, now: datetime = NOW
-) -> None:
+def assert_same_as_clean(site: SiteDir, build: Callable[..., Any], tmp_path: Path, now: datetime = NOW) -> None:
     incremental = site.files()
     clean = clean_build(site, build, tmp_path, now)
     assert sorted(incremental) == sorted(clean)
