@@ -24,6 +24,9 @@ class EndedPages:
         for item_id, listing in ended_listings(self.ledger, planner.build.now, self.days):
             category = planner.by_slug.get(listing.category)
             current = planner.catalog.by_category.get(listing.category, [])[:RELATED] if category else []
+            # The listing's own photo is eBay content it no longer shows; share a current listing's instead.
+            image = next((p.image_url for p in current if p.image_url), planner.default_image)
+            trail = [(category.title, f"/{category.slug}/")] if category else []
             jobs.append(
                 PageJob(
                     listing.path.lstrip("/") + "index.html",
@@ -36,9 +39,11 @@ class EndedPages:
                         "noindex": True,
                         "title": f"Ended: {listing.title}",
                         "description": f"This eBay listing has ended: {listing.title}.",
+                        "og_image": image,
+                        "structured_data": [planner.breadcrumbs(*trail, (listing.title, listing.path))],
                     },
                     f"ended eBay item {item_id}",
-                    [listing_digest(item_id, listing)] + [planner.key(p) for p in current],
+                    [listing_digest(item_id, listing), image] + [planner.key(p) for p in current],
                 )
             )
         return jobs
