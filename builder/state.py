@@ -40,6 +40,7 @@ _CODE = (
     "catalog/links.py",
     "ended.py",
     "ended_pages.py",
+    "conditions.py",
 )
 
 

@@ -141,6 +141,29 @@ def test_deleted_category_and_ended_item_become_ended_pages_then_disappear(
     assert_same_as_clean(site_dir, build_site_fn, tmp_path, later)
 
 
+def test_ended_page_follows_its_category_and_equals_clean_build(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
+) -> None:
+    """An ended page shows current listings of its category: a change to them re-renders it, and only it and the
+    pages that show them."""
+    build_site_fn(site_dir)
+    site_dir.set_items("cameras", [item(i) for i in range(1, 25)])  # item 25 ended
+    build_site_fn(site_dir, NOW + timedelta(hours=1))
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path, NOW + timedelta(hours=1))
+    [ended] = site_dir.output.glob("p/*-100000000025/index.html")
+    assert "This listing has ended" in ended.read_text() and "$101.99" in ended.read_text()
+    cameras = [item(i) for i in range(1, 25)]
+    cameras[0] = item(1, price={"value": "77.00", "currency": "USD"})
+    site_dir.set_items("cameras", cameras)
+    report = build_site_fn(site_dir, NOW + timedelta(hours=1))
+    assert "$77.00" in ended.read_text()
+    # Item 1's page, the 23 other camera pages (their related block shows the first cameras), cameras page 1, the
+    # home page, the feed and the ended page; not the lens pages.
+    assert report.rendered == 1 + 23 + 1 + 1 + 1 + 1
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path, NOW + timedelta(hours=1))
+    assert build_site_fn(site_dir, NOW + timedelta(hours=1)).rendered == 0
+
+
 def test_newer_clock_re_renders_pages_whose_price_went_stale(site_dir: SiteDir, build_site_fn: Any) -> None:
     from datetime import timedelta
 
