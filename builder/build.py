@@ -18,6 +18,8 @@ from .catalog.links import campaign_id
 from .catalog.source import CatalogSource
 from .config import cache_dir_for
 from .content import Site, load_site
+from .ended import load_ledger, save_ledger, update_ledger
+from .ended import next_change as ledger_change
 from .errors import BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
@@ -102,6 +104,11 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     from .generate import normalize_catalog, write_site
 
     catalog = normalize_catalog(site, result, now, report)
+    ended_days = config.site.ended_days
+    ledger = update_ledger(
+        load_ledger(options.cache_dir), catalog.products.values(), [c.slug for c in config.categories], now, ended_days
+    )
+    until = min((m for m in (until, ledger_change(ledger, now, ended_days)) if m is not None), default=None)
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
     if options.strict and (report.warnings or report.stale or source.is_demo):
@@ -115,11 +122,12 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     if not writer.in_place:
         forget_state(options.cache_dir)
     try:
-        files = write_site(site, catalog, now, source.is_demo, theme, writer, report, state)
+        files = write_site(site, catalog, now, source.is_demo, theme, writer, report, state, ledger)
         writer.commit(previous_files=state.files if state is not None else None)
     except BaseException:
         writer.abort()
         raise
+    save_ledger(options.cache_dir, ledger)  # only once the site that needs it is published
     save_state(
         options.cache_dir,
         BuildState(

@@ -87,6 +87,8 @@ class SiteConfig(_Model):
     """Products per category page."""
     home_new_items: int = Field(default=12, ge=0, le=100)
     """How many newly listed products the home page shows."""
+    ended_days: int = Field(default=14, ge=0, le=365)
+    """Days a listing's page says "this listing has ended" after it left the site; then its URL answers 410 Gone."""
     api: ApiSettings = ApiSettings()
     """eBay Browse API settings."""
     cache_dir: str = ".cache"

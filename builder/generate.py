@@ -13,6 +13,9 @@ from .catalog.links import campaign_id
 from .catalog.normalize import Normalizer, Product
 from .catalog.source import CatalogResult
 from .content import Site
+from .ended import REDIRECTS_NAME, Ledger, redirects
+from .ended_pages import EndedPages
+from .errors import BuildError
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
@@ -20,6 +23,7 @@ from .render import (
     BuildContext,
     Catalog,
     PageJob,
+    PageType,
     Renderer,
     feed_jobs,
     make_environment,
@@ -86,6 +90,11 @@ def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
     return first + [p for p in products if p.item_id not in rank]
 
 
+def page_types(site: Site, ledger: Ledger) -> list[PageType]:
+    """The page types beyond the core set, each one module (render.PageType); a new type is one line here."""
+    return [EndedPages(ledger, site.config.site.ended_days)]
+
+
 def write_site(
     site: Site,
     catalog: Catalog,
@@ -95,13 +104,18 @@ def write_site(
     writer: SiteWriter,
     report: BuildReport,
     state: BuildState | None,
+    ledger: Ledger | None = None,
 ) -> dict[str, FileRecord]:
-    """Render what changed since `state` (everything without one) and write it; the new state's file records."""
+    """Render what changed since `state` (everything without one) and write it; the new state's file records.
+
+    `ledger`: the listings this build publishes or remembers (ended.py), for ended pages and 410 rules.
+    """
+    ledger = ledger or {}
     assets = publish_assets(theme.assets(), writer)
     build = BuildContext(site=site, now=now, demo=demo, assets=assets)
     env = make_environment(theme)
     renderer = Renderer(env, build, theme)
-    jobs = plan_pages(build, catalog)
+    jobs = plan_pages(build, catalog, page_types(site, ledger))
     pages = [*jobs, feed_jobs(build, catalog)]
 
     templates = template_digests(env)
@@ -126,6 +140,7 @@ def write_site(
     manifest = [ManifestItem(p.item_id, p.url, p.title, p.path, tuple(p.categories)) for p in catalog.products.values()]
     writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
     writer.write("robots.txt", robots_txt(root_url, demo))
+    writer.write(REDIRECTS_NAME, redirects(ledger, now, site.config.site.ended_days))
     data_time = max((p.fetched_at for p in catalog.products.values()), default=now)
     writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time))
     report.pages = len(pages)

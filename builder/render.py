@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import (
     BaseLoader,
@@ -33,7 +33,8 @@ from jinja2 import (
 from markupsafe import Markup
 
 from .catalog.normalize import Money, Product
-from .config import CategoryConfig
+from .conditions import schema_condition
+from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
 from .formatting import format_money, iso, utc_stamp
@@ -186,6 +187,9 @@ class Renderer:
             "pages": build.site.pages,
             "endpoint": str(site.endpoint_url).rstrip("/") if site.endpoint_url else "",
             "freshness_seconds": int(site.freshness_hours * 3600),
+            "noindex": False,  # a page type sets it for pages that search engines should drop (ended listings)
+            "og_image": "",  # the picture shown when a page is shared (og:image, twitter:card)
+            "structured_data": [],  # JSON-LD blocks beyond a template's own (breadcrumbs, the home page's WebSite)
         }
 
     def render(self, job: PageJob) -> bytes:
@@ -311,18 +315,41 @@ def _not_utf8_template(loader: BaseLoader, name: str, exc: UnicodeDecodeError) -
     return Problem(name, None, "is not UTF-8 text; save the file with UTF-8 encoding")
 
 
-class _Planner:
+class PageType(Protocol):
+    """A kind of page beyond the core set (home, categories, products, Markdown pages): one module each.
+
+    `jobs` lists its pages; each job's `inputs` must cover everything the page shows that is not a setting or a
+    template, so that incremental builds equal clean ones. Register a type in `generate.page_types`.
+    """
+
+    def jobs(self, planner: Planner) -> list[PageJob]: ...
+
+
+class Planner:
     """Builds the page jobs, computing each product's card, fingerprint and category lookups once."""
 
-    def __init__(self, build: BuildContext, catalog: Catalog) -> None:
+    def __init__(self, build: BuildContext, catalog: Catalog, page_types: Iterable[PageType] = ()) -> None:
         self.build = build
         self.catalog = catalog
+        self.page_types = list(page_types)
         self.config = build.site.config
         self.by_slug = {c.slug: c for c in self.config.categories}
         self.order = {c.slug: i for i, c in enumerate(self.config.categories)}
         self.limits = {c.slug: self.config.freshness_hours(c) for c in self.config.categories}
         self.cards: dict[str, Card] = {}
         self.keys: dict[str, str] = {}
+        self._default_image: str | None = None
+
+    @property
+    def default_image(self) -> str:
+        """The picture shared for pages that have none of their own: the newest listing's photo ("" if none)."""
+        if self._default_image is None:
+            self._default_image = next((p.image_url for p in self.newest() if p.image_url), "")
+        return self._default_image
+
+    def breadcrumbs(self, *trail: tuple[str, str]) -> dict[str, Any]:
+        """BreadcrumbList JSON-LD from the home page down: (name, path) pairs after Home."""
+        return breadcrumb_json_ld(self.config.site.root_url, [(self.config.site.title, "/"), *trail])
 
     def card(self, product: Product) -> Card:
         card = self.cards.get(product.item_id)
@@ -355,6 +382,7 @@ class _Planner:
         featured = [c for c in site.categories if c.featured]
         home_sections = [(c, self.catalog.by_category.get(c.slug, [])[:4]) for c in featured]
         home_products = self.newest()[: config.site.home_new_items]
+        home_image = next((p.image_url for _, ps in home_sections for p in ps if p.image_url), self.default_image)
         jobs.append(
             PageJob(
                 "index.html",
@@ -365,9 +393,14 @@ class _Planner:
                     "canonical": "/",
                     "title": config.site.title,
                     "description": config.site.description,
+                    "og_image": home_image,
+                    # Hook: once the site has a search page, pass its path here for the WebSite SearchAction.
+                    "structured_data": site_json_ld(config.site, search_path=None),
                 },
                 "the home page",
-                [self.key(p) for _, ps in home_sections for p in ps] + [self.key(p) for p in home_products],
+                [self.key(p) for _, ps in home_sections for p in ps]
+                + [self.key(p) for p in home_products]
+                + [home_image],
             )
         )
         for category in site.categories:
@@ -384,17 +417,20 @@ class _Planner:
                         "canonical": f"/{page.slug}/",
                         "title": page.meta.title,
                         "description": page.meta.description,
+                        "og_image": self.default_image,
+                        "structured_data": [self.breadcrumbs((page.meta.title, f"/{page.slug}/"))],
                     },
                     page.source,
-                    [hashlib.blake2b(page.html.encode(), digest_size=12).hexdigest()],
+                    [hashlib.blake2b(page.html.encode(), digest_size=12).hexdigest(), self.default_image],
                 )
             )
         jobs.append(
             PageJob(
                 "404.html",
                 "404.html",
-                {"canonical": None, "title": "Page not found", "description": ""},
+                {"canonical": None, "title": "Page not found", "description": "", "og_image": self.default_image},
                 "the 404 page",
+                [self.default_image],
             )
         )
         if config.site.newsletter:
@@ -402,10 +438,13 @@ class _Planner:
                 PageJob(
                     "newsletter/thanks/index.html",
                     "thanks.html",
-                    {"canonical": None, "title": "Check your inbox", "description": ""},
+                    {"canonical": None, "title": "Check your inbox", "description": "", "og_image": self.default_image},
                     "the newsletter thank-you page",
+                    [self.default_image],
                 )
             )
+        for page_type in self.page_types:
+            jobs.extend(page_type.jobs(self))
         check_unique_paths(jobs)
         return jobs
 
@@ -426,6 +465,12 @@ class _Planner:
                 "next": None if number == count else f"/{slug}/page/{number + 1}/",
             }
             title = category.title if number == 1 else f"{category.title} (page {number} of {count})"
+            # Page 2+ get a description of their own: search engines treat pages with one description as duplicates.
+            description = category.description or f"Current {category.title} listings on eBay."
+            if number > 1:
+                description = f"{description} Page {number} of {count}."
+            image = next((p.image_url for p in chunk if p.image_url), self.default_image)
+            trail = [(category.title, f"/{slug}/")] + ([(f"Page {number}", path)] if number > 1 else [])
             jobs.append(
                 PageJob(
                     path.lstrip("/") + "index.html",
@@ -437,11 +482,13 @@ class _Planner:
                         "pagination": pagination,
                         "canonical": path,
                         "title": title,
-                        "description": category.description,
+                        "description": description,
                         "total": len(products),
+                        "og_image": image,
+                        "structured_data": [self.breadcrumbs(*trail)],
                     },
                     category.source or f"content/categories/{slug}.yaml",
-                    [intro_key, str(len(products))] + [self.key(p) for p in chunk],
+                    [intro_key, str(len(products)), image] + [self.key(p) for p in chunk],
                 )
             )
         return jobs
@@ -465,10 +512,21 @@ class _Planner:
             "categories": categories,
             "primary": primary,
             "related": [self.card(p) for p in related],
-            "json_ld": product_json_ld(product, config.site.root_url, with_offer=not card.stale),
+            "json_ld": product_json_ld(
+                product,
+                config.site.root_url,
+                with_offer=not card.stale,
+                valid_until=product.fetched_at + timedelta(seconds=card.max_age),
+            ),
             "canonical": product.path,
             "title": product.title,
-            "description": _product_description(product, self.build, card.stale),
+            "description": _product_description(product),
+            "og_image": product.image_url or "",
+            "structured_data": [
+                self.breadcrumbs(
+                    *([(primary.title, f"/{primary.slug}/")] if primary else []), (product.title, product.path)
+                )
+            ],
         }
         return PageJob(
             f"p/{product.slug}/index.html",
@@ -479,31 +537,30 @@ class _Planner:
         )
 
 
-def plan_pages(build: BuildContext, catalog: Catalog) -> list[PageJob]:
+def plan_pages(build: BuildContext, catalog: Catalog, page_types: Iterable[PageType] = ()) -> list[PageJob]:
     """Every page of the site as a job (the feed, sitemap and robots.txt are made separately)."""
-    return _Planner(build, catalog).jobs()
+    return Planner(build, catalog, page_types).jobs()
 
 
-def _product_description(product: Product, build: BuildContext, stale: bool) -> str:
+def _product_description(product: Product) -> str:
+    """The meta description (and og:description): never a price.
+
+    Search engines and link previews keep this text for weeks, long after a price shown here would be wrong; the
+    price is shown in the page's price box (with its age, hidden once stale) and in the JSON-LD Offer, which says
+    until when it holds (priceValidUntil).
+    """
     condition = f"{product.condition}, " if product.condition else ""
-    if stale:  # a price older than the freshness limit is shown nowhere, search snippets included
-        return f"{product.title}: {condition}see the current price on eBay."
-    site = build.site.config.site
-    price = format_money(product.price.amount, product.price.currency, site.lang)
-    return f"{product.title}: {condition}{price} on eBay (as of {utc_stamp(product.fetched_at)})."
+    how = "auction" if product.is_auction else "Buy It Now"
+    return f"{product.title}: {condition}{how} on eBay. See the current price and details."
 
 
-CONDITION_SCHEMA = {
-    "new": "NewCondition",
-    "refurbished": "RefurbishedCondition",
-    "used": "UsedCondition",
-    "parts": "DamagedCondition",
-    "open box": "NewCondition",
-}
+def product_json_ld(
+    product: Product, root_url: str, *, with_offer: bool = True, valid_until: datetime | None = None
+) -> dict[str, Any]:
+    """schema.org Product; the Offer (price) only while the price is fresh enough to be shown on the page.
 
-
-def product_json_ld(product: Product, root_url: str, *, with_offer: bool = True) -> dict[str, Any]:
-    """schema.org Product; the Offer (price) only while the price is fresh enough to be shown on the page."""
+    `valid_until`: when the price stops being shown (fetch time + freshness limit); an auction's end, if sooner.
+    """
     offer: dict[str, Any] = {
         "@type": "Offer",
         "url": product.url,
@@ -511,15 +568,14 @@ def product_json_ld(product: Product, root_url: str, *, with_offer: bool = True)
         "priceCurrency": product.price.currency,
         "availability": "https://schema.org/InStock",
     }
-    if product.ends_at is not None:
-        offer["priceValidUntil"] = product.ends_at.date().isoformat()
+    until = [m for m in (valid_until, product.ends_at) if m is not None]
+    if until:
+        offer["priceValidUntil"] = iso(min(until))
     if product.seller:
         offer["seller"] = {"@type": "Organization", "name": product.seller}
-    condition = (product.condition or "").lower()
-    for word, schema in CONDITION_SCHEMA.items():
-        if word in condition:
-            offer["itemCondition"] = f"https://schema.org/{schema}"
-            break
+    condition = schema_condition(product.condition_id, product.condition)
+    if condition is not None:
+        offer["itemCondition"] = condition
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -532,6 +588,48 @@ def product_json_ld(product: Product, root_url: str, *, with_offer: bool = True)
     if product.image_url:
         data["image"] = product.image_url
     return data
+
+
+def breadcrumb_json_ld(root_url: str, trail: list[tuple[str, str]]) -> dict[str, Any]:
+    """schema.org BreadcrumbList: (name, path) from the home page down to the page itself."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": i, "name": name, "item": root_url + path}
+            for i, (name, path) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def site_json_ld(site: SiteConfig, *, search_path: str | None = None) -> list[dict[str, Any]]:
+    """The home page's WebSite and Organization. With `search_path` (a search page taking `?q=`), a SearchAction."""
+    root = site.root_url
+    organization: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "@id": f"{root}/#organization",
+        "name": site.title,
+        "url": f"{root}/",
+    }
+    website: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "@id": f"{root}/#website",
+        "name": site.title,
+        "url": f"{root}/",
+        "inLanguage": site.lang,
+        "publisher": {"@id": f"{root}/#organization"},
+    }
+    if site.description:
+        website["description"] = site.description
+    if search_path is not None:
+        website["potentialAction"] = {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": f"{root}{search_path}?q={{search_term_string}}"},
+            "query-input": "required name=search_term_string",
+        }
+    return [website, organization]
 
 
 def check_unique_paths(jobs: Iterable[PageJob]) -> None:
@@ -547,7 +645,10 @@ def check_unique_paths(jobs: Iterable[PageJob]) -> None:
 
 
 def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
-    urls = sorted(root_url + j.context["canonical"] for j in jobs if j.context.get("canonical"))
+    """Every page with a canonical URL, except those that ask search engines not to index them."""
+    urls = sorted(
+        root_url + j.context["canonical"] for j in jobs if j.context.get("canonical") and not j.context.get("noindex")
+    )
     body = "".join(f"<url><loc>{html.escape(u, quote=False)}</loc></url>\n" for u in urls)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -562,7 +663,7 @@ def robots_txt(root_url: str, demo: bool) -> bytes:
 
 
 def feed_jobs(build: BuildContext, catalog: Catalog) -> PageJob:
-    planner = _Planner(build, catalog)
+    planner = Planner(build, catalog)
     newest = planner.newest()[:FEED_SIZE]
     updated = max((p.listed_at or p.fetched_at for p in newest), default=build.now)
     return PageJob(

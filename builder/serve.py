@@ -9,7 +9,8 @@ One process, one port (like Netlify in production, where /api/* and /go/* are pr
                            outbox under `<cache_dir>/preview/` (SMTP_* from the environment are honoured, so a
                            real or test mail server can receive the confirmation mails)
     everything else        files from the output folder; directories serve index.html, missing files 404.html;
-                           the [[headers]] of netlify.toml are applied, so a page that breaks the CSP breaks here too
+                           the [[headers]] of netlify.toml are applied, so a page that breaks the CSP breaks here too,
+                           and where no file exists the status rules of output/_redirects (410 for ended listings)
 
 The preview builds with `endpoint_url` pointed at itself, so the click beacon and the newsletter form reach the local
 endpoint. No eBay calls are made unless `--live`: with credentials in the environment the cached eBay answers are
@@ -56,6 +57,7 @@ from .errors import AffsiteError, ConfigError
 from .manifest import MANIFEST_NAME
 from .textfile import read_utf8
 from .themes import THEME_DIR
+from .redirects import match, read_redirects
 
 log = logging.getLogger("affsite.serve")
 
@@ -338,6 +340,8 @@ def create_preview_app(
             return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
         path = unquote(request.url.path)
         response = _file_response(preview, path)
+        if response.status_code == 404:
+            response = _redirect_rule_response(preview, path) or response
         for pattern, values in header_rules:
             if _matches(pattern, path):
                 response.headers.update(values)
@@ -437,6 +441,17 @@ def _file_response(preview: Preview, path: str) -> Response:
         return _html(preview, target.read_bytes(), 200)
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target, media_type=media_type)
+
+
+def _redirect_rule_response(preview: Preview, path: str) -> Response | None:
+    """Where the site has no file, a status rule of output/_redirects (410 for ended listings), as Netlify applies it."""
+    rule = match(read_redirects(preview.output_dir), path)
+    if rule is None or not 400 <= rule.status < 500:
+        return None
+    target = (preview.output_dir / rule.target.lstrip("/")).resolve()
+    if not target.is_relative_to(preview.output_dir) or not target.is_file():
+        return None
+    return _html(preview, target.read_bytes(), rule.status)
 
 
 def _not_found(preview: Preview) -> Response:

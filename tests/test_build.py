@@ -251,11 +251,17 @@ def test_the_clock_passing_the_freshness_limit_rebuilds(site_dir: SiteDir, build
 
 
 def test_a_listing_ending_between_builds_is_removed(site_dir: SiteDir, build_site_fn: Any) -> None:
+    # Changed with ended pages (issue 12): the auction's page says it has ended (no price, no bid button) for
+    # ended_days, then it is removed; before, it was removed at once.
     ends = (NOW + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     site_dir.set_items("lenses", [item(700), item(701, buyingOptions=["AUCTION"], itemEndDate=ends)])
     build_site_fn(site_dir)
-    assert list(site_dir.output.glob("p/*-100000000701"))
+    [page] = site_dir.output.glob("p/*-100000000701/index.html")
+    assert "Current bid" in page.read_text()
     build_site_fn(site_dir, now=NOW + timedelta(hours=3))
+    html = page.read_text()
+    assert "This listing has ended" in html and "Current bid" not in html
+    build_site_fn(site_dir, now=NOW + timedelta(hours=3, days=14))
     assert not list(site_dir.output.glob("p/*-100000000701"))
 
 

@@ -4,29 +4,39 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NOW, SiteDir, item
 
+from builder.ended import LEDGER_NAME
 from builder.state import STATE_NAME
 
 
-def clean_build(site: SiteDir, build: Callable[..., Any], tmp_path: Path) -> dict[str, bytes]:
-    """The same site built from scratch elsewhere (no previous output, no state)."""
+def clean_build(site: SiteDir, build: Callable[..., Any], tmp_path: Path, now: datetime = NOW) -> dict[str, bytes]:
+    """The same site built from scratch elsewhere (no previous output, no render state).
+
+    The listing ledger is carried over, as the scheduled rebuild carries .cache/ over to an empty output: it is data
+    (what was published before, so what has ended since), not a record of what was rendered.
+    """
     fresh = SiteDir(tmp_path / "fresh")
     if fresh.root.exists():
         shutil.rmtree(fresh.root)
     shutil.copytree(site.root, fresh.root, ignore=shutil.ignore_patterns("output", ".cache"))
+    ledger = site.root / ".cache" / LEDGER_NAME
+    if ledger.exists():
+        (fresh.root / ".cache").mkdir()
+        shutil.copy(ledger, fresh.root / ".cache" / LEDGER_NAME)
     fresh.catalog = site.catalog
-    build(fresh)
+    build(fresh, now)
     return fresh.files()
 
 
-def assert_same_as_clean(site: SiteDir, build: Callable[..., Any], tmp_path: Path) -> None:
+def assert_same_as_clean(site: SiteDir, build: Callable[..., Any], tmp_path: Path, now: datetime = NOW) -> None:
     incremental = site.files()
-    clean = clean_build(site, build, tmp_path)
+    clean = clean_build(site, build, tmp_path, now)
     assert sorted(incremental) == sorted(clean)
     for path, data in clean.items():
         assert incremental[path] == data, path
@@ -98,7 +108,11 @@ def test_settings_change_equals_clean_build(site_dir: SiteDir, build_site_fn: An
     assert_same_as_clean(site_dir, build_site_fn, tmp_path)
 
 
-def test_deleted_category_and_item_disappear(site_dir: SiteDir, build_site_fn: Any, tmp_path: Path) -> None:
+def test_deleted_category_and_ended_item_become_ended_pages_then_disappear(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
+) -> None:
+    # Changed with ended pages (issue 12): a listing that leaves the site keeps an "ended" page for ended_days (14 by
+    # default), then its page is removed (and answers 410 through _redirects); before, it disappeared at once.
     build_site_fn(site_dir)
     assert "lenses/index.html" in site_dir.files()
     (site_dir.root / "content" / "categories" / "lenses.yaml").unlink()
@@ -106,10 +120,46 @@ def test_deleted_category_and_item_disappear(site_dir: SiteDir, build_site_fn: A
     build_site_fn(site_dir)
     files = site_dir.files()
     assert not any(f.startswith("lenses/") for f in files)
-    assert not any(f.endswith("-100000000025/index.html") for f in files)
-    assert not any("prime-lens" in f for f in files)
+    ended = [f for f in files if f.endswith("-100000000025/index.html") or "prime-lens" in f]
+    assert len(ended) == 1 + 12
+    for path in ended:
+        page = files[path].decode()
+        article = page[page.index("<article") : page.index("</article>")]
+        assert "This listing has ended" in article and "$" not in article and 'class="price' not in article
+        item_id = path.removesuffix("/index.html").rsplit("-", 1)[1]
+        assert f'data-item="{item_id}"' not in page  # no link to buy the ended listing
     assert_same_as_clean(site_dir, build_site_fn, tmp_path)
     assert not (site_dir.output / "lenses").exists()
+
+    later = NOW + timedelta(days=14)
+    build_site_fn(site_dir, later)
+    files = site_dir.files()
+    assert not any(f.endswith("-100000000025/index.html") for f in files)
+    assert not any("prime-lens" in f for f in files)
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path, later)
+
+
+def test_ended_page_follows_its_category_and_equals_clean_build(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
+) -> None:
+    """An ended page shows current listings of its category: a change to them re-renders it, and only it and the
+    pages that show them."""
+    build_site_fn(site_dir)
+    site_dir.set_items("cameras", [item(i) for i in range(1, 25)])  # item 25 ended
+    build_site_fn(site_dir, NOW + timedelta(hours=1))
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path, NOW + timedelta(hours=1))
+    [ended] = site_dir.output.glob("p/*-100000000025/index.html")
+    assert "This listing has ended" in ended.read_text() and "$101.99" in ended.read_text()
+    cameras = [item(i) for i in range(1, 25)]
+    cameras[0] = item(1, price={"value": "77.00", "currency": "USD"})
+    site_dir.set_items("cameras", cameras)
+    report = build_site_fn(site_dir, NOW + timedelta(hours=1))
+    assert "$77.00" in ended.read_text()
+    # Item 1's page, the 23 other camera pages (their related block shows the first cameras), cameras page 1, the
+    # home page, the feed and the ended page; not the lens pages.
+    assert report.rendered == 1 + 23 + 1 + 1 + 1 + 1
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path, NOW + timedelta(hours=1))
+    assert build_site_fn(site_dir, NOW + timedelta(hours=1)).rendered == 0
 
 
 def test_newer_clock_re_renders_pages_whose_price_went_stale(site_dir: SiteDir, build_site_fn: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from decimal import Decimal
@@ -61,10 +62,12 @@ def test_hostile_title_cannot_break_out_of_markup_or_json_ld(site_dir: SiteDir, 
     html = _product_page(site_dir, "100000000600")
     elements = parse(html)
     scripts = select(elements, "script")
-    assert [s.attrs.get("type") for s in scripts if not s.attrs.get("src")] == ["application/ld+json"]
+    # The Product and its BreadcrumbList (issue 12 added the second): data blocks only, no inline script.
+    assert [s.attrs.get("type") for s in scripts if not s.attrs.get("src")] == ["application/ld+json"] * 2
     assert not select(elements, "b")
-    data = json.loads(select(elements, "script", type="application/ld+json")[0].text)
-    assert data["name"] == HOSTILE  # the JSON parses back to the exact title
+    product, trail = (json.loads(s.text) for s in select(elements, "script", type="application/ld+json"))
+    assert product["name"] == HOSTILE  # the JSON parses back to the exact title
+    assert trail["itemListElement"][-1]["name"] == HOSTILE
     assert select(elements, "h1")[0].text == HOSTILE  # shown as text, not markup
 
 
@@ -190,3 +193,162 @@ def _descendants(element: Any) -> list[Any]:
         out.append(child)
         out.extend(_descendants(child))
     return out
+
+
+# --- pages that age well (issue 12) ---
+
+PRICE = re.compile(r"(\$|US \$|£|€)\s?\d|\d[\d.,]*\s?(USD|EUR|GBP|€)")
+
+
+def test_no_price_in_meta_tags_or_the_feed(site_dir: SiteDir, build_site_fn: Any) -> None:
+    """Search engines and feed readers keep these texts for weeks; a price is only true for a few hours."""
+    site_dir.set_items(
+        "lenses",
+        [item(i, title=f"Prime Lens {i}", price={"value": "1234.50", "currency": "USD"}) for i in range(100, 112)],
+    )
+    build_site_fn(site_dir)
+    pages = {n: d for n, d in site_dir.files().items() if n.endswith(".html")}
+    product_pages = [n for n in pages if n.startswith("p/")]
+    assert len(product_pages) == 37
+    for name, data in pages.items():
+        for meta in select(parse(data), "meta"):
+            assert not PRICE.search(meta.attrs.get("content", "")), (name, meta.attrs)
+    lens = _product_page(site_dir, "100000000100").decode()
+    assert "$1,234.50" in lens  # the price box still shows it: the pattern would have caught it in a meta tag
+    assert PRICE.search("$1,234.50") and PRICE.search("1.234,50\u00a0€")
+    feed = (site_dir.output / "feed.xml").read_text()
+    assert not PRICE.search(feed) and "1234" not in feed
+
+
+def test_offer_says_until_when_its_price_holds(site_dir: SiteDir, build_site_fn: Any) -> None:
+    ends = (NOW + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    auction = item(
+        7,
+        buyingOptions=["AUCTION"],
+        currentBidPrice={"value": "50.00", "currency": "USD"},
+        bidCount=1,
+        itemEndDate=ends,
+    )
+    site_dir.set_items("cameras", [item(i) for i in range(1, 7)] + [auction])
+    build_site_fn(site_dir)
+
+    def offer(legacy: str) -> dict[str, Any]:
+        scripts = select(parse(_product_page(site_dir, legacy)), "script", type="application/ld+json")
+        data: dict[str, Any] = json.loads(scripts[0].text)["offers"]
+        return data
+
+    # The catalog was fetched at NOW; the freshness limit is 6 hours. An auction ending sooner holds until its end.
+    assert offer("100000000001")["priceValidUntil"] == "2026-11-22T15:00:00Z"
+    assert offer("100000000007")["priceValidUntil"] == "2026-11-22T11:00:00Z"
+
+
+def test_every_page_has_a_shared_image_and_a_twitter_card(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    for name, data in site_dir.files().items():
+        if not name.endswith(".html"):
+            continue
+        elements = parse(data)
+        [image] = select(elements, "meta", property="og:image")
+        assert image.attrs["content"].startswith("https://i.ebayimg.com/"), name
+        assert select(elements, "meta", name="twitter:card")[0].attrs["content"] == "summary_large_image", name
+
+
+def test_breadcrumbs_as_json_ld(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+
+    def trail(relative: str) -> list[tuple[str, str]]:
+        scripts = select(parse((site_dir.output / relative).read_bytes()), "script", type="application/ld+json")
+        [crumbs] = [d for d in (json.loads(s.text) for s in scripts) if d["@type"] == "BreadcrumbList"]
+        items = crumbs["itemListElement"]
+        assert [i["position"] for i in items] == list(range(1, len(items) + 1))
+        return [(i["name"], i["item"]) for i in items]
+
+    root = "https://shop.example.org"
+    product = "p/test-camera-model-3-mirrorless-body-100000000003/"
+    assert trail(product + "index.html") == [
+        ("Test Shop", f"{root}/"),
+        ("Cameras", f"{root}/cameras/"),
+        ("Test Camera Model 3 Mirrorless Body", f"{root}/{product}"),
+    ]
+    assert trail("cameras/page/2/index.html")[1:] == [
+        ("Cameras", f"{root}/cameras/"),
+        ("Page 2", f"{root}/cameras/page/2/"),
+    ]
+    assert trail("about/index.html") == [("Test Shop", f"{root}/"), ("About", f"{root}/about/")]
+
+
+def test_home_page_describes_the_website_and_organization(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    scripts = select(parse((site_dir.output / "index.html").read_bytes()), "script", type="application/ld+json")
+    by_type = {d["@type"]: d for d in (json.loads(s.text) for s in scripts)}
+    assert by_type["WebSite"]["url"] == "https://shop.example.org/"
+    assert by_type["WebSite"]["publisher"]["@id"] == by_type["Organization"]["@id"]
+    assert by_type["Organization"]["name"] == "Test Shop"
+    assert "potentialAction" not in by_type["WebSite"]  # no search page yet: no SearchAction pointing nowhere
+
+
+def test_site_json_ld_search_hook() -> None:
+    from builder.config import SiteConfig
+    from builder.render import site_json_ld
+
+    config = SiteConfig.model_validate({"title": "S", "base_url": "https://s.example.org"})
+    [website, _] = site_json_ld(config, search_path="/search/")
+    target = website["potentialAction"]["target"]["urlTemplate"]
+    assert target == "https://s.example.org/search/?q={search_term_string}"
+
+
+def test_later_pages_of_a_category_have_their_own_title_and_description(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    seen: dict[tuple[str, str], str] = {}
+    for name in ("cameras/index.html", "cameras/page/2/index.html", "cameras/page/3/index.html"):
+        elements = parse((site_dir.output / name).read_bytes())
+        title = select(elements, "title")[0].text
+        [description] = select(elements, "meta", name="description")
+        key = (title, description.attrs["content"])
+        assert key not in seen, (name, seen.get(key))
+        assert title not in {t for t, _ in seen} and key[1] not in {d for _, d in seen}, name
+        seen[key] = name
+
+
+def test_feed_is_valid_atom(site_dir: SiteDir, build_site_fn: Any) -> None:
+    """RFC 4287's required elements: feed id, title, updated and an author (for every entry); per entry id, title,
+    updated and an alternate link; plus an image and a short content per entry, as feed readers show them."""
+    build_site_fn(site_dir)
+    atom = "{http://www.w3.org/2005/Atom}"
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    feed = ET.fromstring((site_dir.output / "feed.xml").read_bytes())
+    for tag in ("id", "title", "updated"):
+        assert len(feed.findall(f"{atom}{tag}")) == 1, tag
+    [author] = feed.findall(f"{atom}author")
+    assert author.findtext(f"{atom}name") == "Test Shop"
+    assert [link.get("rel") for link in feed.findall(f"{atom}link")] == ["alternate", "self"]
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == 37
+    ids = [e.findtext(f"{atom}id") for e in entries]
+    assert len(set(ids)) == len(ids)
+    for entry in entries:
+        for tag in ("id", "title", "updated"):
+            assert (entry.findtext(f"{atom}{tag}") or "").strip(), tag
+        updated = entry.findtext(f"{atom}updated") or ""
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated)
+        [link] = entry.findall(f"{atom}link")
+        assert link.get("rel") == "alternate" and link.get("href", "").startswith("https://shop.example.org/p/")
+        [content] = entry.findall(f"{atom}content")
+        assert content.get("type") == "xhtml"
+        [div] = content.findall(f"{xhtml}div")  # xhtml content is exactly one XHTML div (RFC 4287 4.1.3.3)
+        [image] = div.iter(f"{xhtml}img")
+        assert image.get("src", "").startswith("https://i.ebayimg.com/") and image.get("alt") == ""
+        assert "".join(div.itertext()).strip()
+
+
+def test_hostile_condition_stays_text_in_the_feed(site_dir: SiteDir, build_site_fn: Any) -> None:
+    site_dir.set_items("lenses", [item(600, condition="<b>Used</b> & <script>x</script>")])
+    build_site_fn(site_dir)
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring((site_dir.output / "feed.xml").read_bytes())
+    [entry] = [e for e in feed.findall(f"{atom}entry") if "100000000600" in (e.findtext(f"{atom}id") or "")]
+    content = entry.find(f"{atom}content")
+    assert content is not None
+    assert not list(content.iter("{http://www.w3.org/1999/xhtml}b"))
+    assert not list(content.iter("{http://www.w3.org/1999/xhtml}script"))
+    assert "<b>Used</b> & <script>x</script>" in "".join(content.itertext())

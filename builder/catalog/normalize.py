@@ -47,6 +47,7 @@ class Product:
     discount_percent: int | None = None
     image_url: str | None = None
     condition: str | None = None
+    condition_id: int | None = None  # eBay's conditionId (1000 new, 3000 used, ...): the one to trust
     shipping: Money | None = None  # amount 0 means free shipping; None means unknown
     seller: str | None = None
     seller_feedback_percent: Decimal | None = None
@@ -80,6 +81,7 @@ class Product:
             self.discount_percent,
             self.image_url,
             self.condition,
+            self.condition_id,
             self.shipping,
             self.seller,
             self.seller_feedback_percent,
@@ -187,6 +189,7 @@ class Normalizer:
             discount_percent=discount if discount and 0 < discount < 100 else None,
             image_url=best_image(raw),
             condition=clean_text(raw.get("condition"), 60),
+            condition_id=_int(raw.get("conditionId")),
             shipping=_shipping(raw.get("shippingOptions")),
             seller=clean_text(seller.get("username"), 64),
             seller_feedback_percent=_decimal(seller.get("feedbackPercentage")),

@@ -41,7 +41,7 @@ def test_home_category_and_product(site: Site, visit: Visit) -> None:
     cards.first.locator(".card-link").click()
     page.wait_for_url(site.url + "/p/**")
     assert page.locator("h1").inner_text() == title
-    data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+    data = json.loads(page.locator('script[type="application/ld+json"]').first.text_content())  # then BreadcrumbList
     assert data["@type"] == "Product" and data["name"] == title
     assert page.locator(".product-info").get_by_role("link", name="View on eBay").is_visible()
     assert page.locator(".product-info .price-age").inner_text().startswith("Price as of")
