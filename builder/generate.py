@@ -15,7 +15,6 @@ from .catalog.source import CatalogResult
 from .content import Site
 from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
-from .errors import BuildError
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
