@@ -17,10 +17,14 @@ from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.links import campaign_id
 from .catalog.source import CatalogSource
 from .content import Site, load_site
-from .errors import BuildError, UsageError
+from .actions import report_to_actions
+from .errors import AffsiteError, BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
 from .output import SiteWriter, write_atomically
+from .outputlock import output_lock
+from .progress import phase
+from .publish import NO_LISTINGS, STRICT_MAX_STALE, assess, check, parse_share
 from .report import BuildReport
 from .state import BuildState, forget_state, load_state, save_state, state_key
 
@@ -34,6 +38,9 @@ class BuildOptions:
     output_dir: Path
     cache_dir: Path
     strict: bool = False
+    max_stale: float | None = None
+    """The share of categories that may lack fresh data before the build refuses to publish (publish.py); None:
+    10% with --strict, no limit without."""
 
 
 def run_build_command(args: argparse.Namespace) -> int:
@@ -41,7 +48,10 @@ def run_build_command(args: argparse.Namespace) -> int:
     root = args.root.resolve()
     site = load_site(root)
     cache_dir = (args.cache_dir or root / site.config.site.cache_dir).resolve()
-    options = BuildOptions(root, (args.output or root / "output").resolve(), cache_dir, strict=args.strict)
+    max_stale = parse_share(args.max_stale) if args.max_stale is not None else None
+    options = BuildOptions(
+        root, (args.output or root / "output").resolve(), cache_dir, strict=args.strict, max_stale=max_stale
+    )
     source = choose_source(args, cache_dir)
     now = clock.now()
     if args.plan:
@@ -55,9 +65,15 @@ def run_build_command(args: argparse.Namespace) -> int:
         return 0
     if source.is_demo:
         print("No eBay credentials (EBAY_CLIENT_ID, EBAY_CLIENT_SECRET): building from the bundled demo catalog.")
-    report = build_site(site, source, options, now)
-    for line in report.lines():
+    try:
+        report = build_site(site, source, options, now)
+    except AffsiteError as exc:
+        report_to_actions([], "\n".join(exc.lines()), exc.lines())
+        raise
+    lines = report.lines()
+    for line in lines:
         print(line)
+    report_to_actions(report.owner_warnings(), None, lines)
     return 0
 
 
@@ -83,7 +99,8 @@ def choose_source(args: argparse.Namespace, cache_dir: Path) -> CatalogSource:
 
 def build_site(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
     """Build the whole site into options.output_dir. Raises BuildError (old output left as it was) on failure."""
-    with collector_paused():  # see heap.py: without this, time per page grows with the catalog
+    # One build at a time per output folder, from loading to the swap (outputlock.py).
+    with output_lock(options.output_dir), collector_paused():  # heap.py: else time per page grows with the catalog
         return _build(site, source, options, now)
 
 
@@ -92,11 +109,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     config = site.config
     result = source.load(config, now)
     report = BuildReport(source=source.description, demo=source.is_demo)  # a live source names itself once loaded
-    if result.problems:
-        raise BuildError(
-            "no data for some categories, so nothing was published:\n"
-            + "\n".join(f"  {slug}: {why}" for slug, why in sorted(result.problems.items()))
-        )
+    found = assess(config, result, now)  # missing categories get empty data: published with no listings
     campaign = campaign_id(config.site)
     templates_dir = options.root / "templates"
     if not templates_dir.is_dir():
@@ -113,21 +126,28 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     from .generate import normalize_catalog, write_site
 
     catalog = normalize_catalog(site, result, now, report)
+    catalog.withheld = found.withheld
+    report.affected = found.lines()
+    report.alerts = list(result.alerts)
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
-    if options.strict and (report.warnings or report.stale or source.is_demo):
-        reasons = [*report.warnings, *(f"stale data for {s}" for s in report.stale)]
+    blocking = [w for w in report.warnings if w != NO_LISTINGS]  # a query with no results is a warning, not a failure
+    if options.strict and (blocking or source.is_demo):
+        reasons = list(blocking)
         if source.is_demo:
             reasons.append("building from demo data")
         raise BuildError("--strict: not publishing because of: " + "; ".join(reasons))
+    max_stale = options.max_stale if options.max_stale is not None else STRICT_MAX_STALE if options.strict else 1.0
+    check(found, max_stale)
 
     writer = SiteWriter(options.output_dir)
     state = previous if writer.in_place else None
     if not writer.in_place:
         forget_state(options.cache_dir)
     try:
-        files = write_site(site, catalog, now, source.is_demo, templates_dir, writer, report, state)
-        writer.commit(previous_files=state.files if state is not None else None)
+        with phase("rendering and writing the site"):
+            files = write_site(site, catalog, now, source.is_demo, templates_dir, writer, report, state)
+            writer.commit(previous_files=state.files if state is not None else None)
     except BaseException:
         writer.abort()
         raise
@@ -138,7 +158,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
             files,
             inputs,
             until.isoformat() if until else None,
-            clean=not (report.warnings or report.stale or source.is_demo),
+            clean=not (report.warnings or report.stale or found.affected or source.is_demo),
         ),
     )
     report.written, report.unchanged = writer.written, writer.unchanged

@@ -50,7 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="where to write the site (default: ROOT/output)")
     build.add_argument("--cache-dir", type=Path, help="the eBay answer cache and call ledger (default: site.yaml)")
     build.add_argument("--plan", action="store_true", help="print the eBay calls the build would make, make none")
-    build.add_argument("--strict", action="store_true", help="fail on warnings and stale data (for CI)")
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to publish anything wrong (for CI): fail on warnings, demo data, and more than --max-stale of "
+        "the categories without fresh data",
+    )
+    build.add_argument(
+        "--max-stale",
+        metavar="SHARE",
+        help="the share of categories that may be published without fresh data (prices withheld) before the build "
+        "fails, e.g. 10%% (default: 10%% with --strict, no limit without)",
+    )
     build.set_defaults(func=_run_build)
 
     check = commands.add_parser("check", help="validate site.yaml, categories and pages; no network, no output")

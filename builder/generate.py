@@ -18,6 +18,7 @@ from .errors import BuildError
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
+from .publish import NO_LISTINGS
 from .render import (
     ASSET_NAMES,
     BuildContext,
@@ -62,7 +63,7 @@ def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: 
                 listed.append(known)
         by_category[category.slug] = _pinned_first(listed, category.pinned_legacy_ids)
         if not listed:
-            report.warn("categories have no listings to show", category.slug)
+            report.warn(NO_LISTINGS, category.slug)
     for product in products.values():
         if product.image_url is None:
             report.warn("products have no image", product.item_id)

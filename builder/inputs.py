@@ -36,7 +36,7 @@ def inputs_digest(site: Site, result: CatalogResult, templates_dir: Path, campai
         digest.update(b"\0" + path.relative_to(templates_dir).as_posix().encode() + b"\0" + path.read_bytes())
     for slug in sorted(result.categories):
         data = result.categories[slug]
-        digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0".encode())
+        digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0{data.incomplete}\0".encode())
         if data.raw_digest is not None:
             digest.update(f"raw:{data.raw_digest}".encode())
         else:

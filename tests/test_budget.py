@@ -90,7 +90,7 @@ def test_quota_exhausted_by_ebay_blocks_until_the_reset(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
     ledger.record(NOW, QUOTA_EXHAUSTED)
     budget = CallBudget(Ledger(tmp_path), per_build=500, daily_quota=5000)
-    with pytest.raises(BudgetExhausted, match="eBay reported"):
+    with pytest.raises(BudgetExhausted, match=r"eBay answered 429 \(errorId 2001"):
         budget.charge(NOW + timedelta(hours=1), "x")
     assert budget.available(PACIFIC_MIDNIGHT) == 500
     assert "exhausted today" in status(ledger, 500, 5000, NOW).describe()[-1]

@@ -103,8 +103,11 @@ def test_missing_catalog_dir_is_a_usage_error(site_dir: SiteDir, capsys: pytest.
 
 def test_failed_build_exits_1_and_says_why(site_dir: SiteDir, capsys: pytest.CaptureFixture[str]) -> None:
     (site_dir.catalog / "lenses.json").write_text("[]")
-    assert main(["build", "--root", str(site_dir.root), "--catalog-dir", str(site_dir.catalog)]) == 1
+    args = ["build", "--root", str(site_dir.root), "--catalog-dir", str(site_dir.catalog)]
+    assert main([*args, "--max-stale", "0%"]) == 1
     assert "lenses" in capsys.readouterr().err
+    assert main([*args, "--max-stale", "lots"]) == 2
+    assert "--max-stale 'lots': give a share of the categories, such as 10% or 0.1" in capsys.readouterr().err
 
 
 def test_plan_needs_live_credentials(site_dir: SiteDir, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,14 +29,20 @@ class Need:
     freshness: timedelta
 
     def is_fresh(self, now: datetime) -> bool:
+        """Its price may be shown now."""
         return self.entry is not None and self.entry.age(now) < self.freshness
+
+    def is_due(self, now: datetime, horizon: timedelta) -> bool:
+        """It must be refreshed now: its price would go dark before `horizon` has passed (see schedule.py)."""
+        return self.entry is None or self.entry.age(now) + horizon >= self.freshness
 
 
 @dataclass(frozen=True)
 class PlannedRequest:
     need: Need
     action: Action
-    """fresh: served from the cache; call: fetched; stale/missing: the budget does not reach it."""
+    """fresh: served from the cache (it lasts until the next scheduled build); call: fetched; stale/missing: due,
+    but the budget does not reach it (a stale answer may still be young enough to show its price for a while)."""
 
     @property
     def request(self) -> SearchRequest:
@@ -90,9 +96,12 @@ class Plan:
         return lines
 
 
-def make_plan(needs: Sequence[Need], allowance: int, now: datetime) -> list[PlannedRequest]:
-    """Fresh entries cost nothing; of the rest the uncached come first, then the stalest, to `allowance`."""
-    due = [i for i, need in enumerate(needs) if not need.is_fresh(now)]
+def make_plan(
+    needs: Sequence[Need], allowance: int, now: datetime, horizon: timedelta = timedelta(0)
+) -> list[PlannedRequest]:
+    """Entries that last past `horizon` cost nothing; of the rest the uncached come first, then the stalest, to
+    `allowance`."""
+    due = [i for i, need in enumerate(needs) if need.is_due(now, horizon)]
     earliest = datetime.min.replace(tzinfo=UTC)
 
     def priority(index: int) -> tuple[int, datetime, int]:
@@ -102,7 +111,7 @@ def make_plan(needs: Sequence[Need], allowance: int, now: datetime) -> list[Plan
     chosen = set(sorted(due, key=priority)[: max(allowance, 0)])
     planned: list[PlannedRequest] = []
     for i, need in enumerate(needs):
-        if need.is_fresh(now):
+        if not need.is_due(now, horizon):
             action: Action = "fresh"
         elif i in chosen:
             action = "call"

@@ -24,6 +24,9 @@ class CategoryData:
     """When the oldest page of this data was fetched from eBay: the age the category's prices must state."""
     stale_reason: str | None = None
     """Why this data is older than the freshness limit (budget spent, eBay failing), or None when it is fresh."""
+    incomplete: str | None = None
+    """Why some of the category's pages are missing (a later page failed and nothing is cached for it): the category
+    is published without prices, as stale data is."""
     raw_digest: str | None = None
     """A digest of the bytes `items` was parsed from, when the source has them at hand: a build then tells unchanged
     data by it instead of encoding every item again (a tenth of a second per 10,000 items)."""
@@ -37,6 +40,9 @@ class CatalogResult:
     """Why a category has no data, per slug."""
     notes: list[str] = field(default_factory=list)
     """Lines for the build summary: calls made, stale categories and why, cache size."""
+    alerts: list[str] = field(default_factory=list)
+    """What the site owner must learn of even when the build succeeds (eBay down, quota gone, the fetch deadline
+    passed): warnings in the summary, annotations in GitHub Actions."""
 
 
 class CatalogSource(Protocol):
