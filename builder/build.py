@@ -53,6 +53,8 @@ def run_build_command(args: argparse.Namespace) -> int:
         root, (args.output or root / "output").resolve(), cache_dir, strict=args.strict, max_stale=max_stale
     )
     source = choose_source(args, cache_dir)
+    if getattr(args, "only_expired", False) and hasattr(source, "refresh_ahead"):
+        source.refresh_ahead = False
     now = clock.now()
     if args.plan:
         plan = getattr(source, "plan", None)
@@ -110,6 +112,8 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     result = source.load(config, now)
     report = BuildReport(source=source.description, demo=source.is_demo)  # a live source names itself once loaded
     found = assess(config, result, now)  # missing categories get empty data: published with no listings
+    report.affected = found.lines()
+    report.alerts = list(result.alerts)
     campaign = campaign_id(config.site)
     templates_dir = options.root / "templates"
     if not templates_dir.is_dir():
@@ -127,8 +131,6 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
 
     catalog = normalize_catalog(site, result, now, report)
     catalog.withheld = found.withheld
-    report.affected = found.lines()
-    report.alerts = list(result.alerts)
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
     blocking = [w for w in report.warnings if w != NO_LISTINGS]  # a query with no results is a warning, not a failure

@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the share of categories that may be published without fresh data (prices withheld) before the build "
         "fails, e.g. 10%% (default: 10%% with --strict, no limit without)",
     )
+    build.add_argument(
+        "--only-expired",
+        action="store_true",
+        help="refresh only eBay answers already past their freshness limit, not those that would pass it before "
+        "the next scheduled rebuild (for builds outside the schedule: a push, a local build)",
+    )
     build.set_defaults(func=_run_build)
 
     check = commands.add_parser("check", help="validate site.yaml, categories and pages; no network, no output")
@@ -103,10 +109,15 @@ def _configure_logging(verbose: bool) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     from .content import load_site
 
+    from .catalog.schedule import coverage
+
     site = load_site(args.root.resolve())
     print(
         f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
     )
+    # Not mistakes in a file, so not a failure: settings that cannot keep every price visible between rebuilds.
+    for problem in coverage(site.config).problems():
+        print(f"warning: {problem}")
     return 0
 
 

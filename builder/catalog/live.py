@@ -107,6 +107,8 @@ class LiveCatalog:
         self._sleep = sleep
         self._environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self._monotonic = monotonic
+        self.refresh_ahead = True
+        """Refresh what would expire before the next scheduled build (schedule.py); False: only what has expired."""
 
     def __repr__(self) -> str:
         return f"LiveCatalog(cache_dir={str(self.cache_dir)!r})"
@@ -151,7 +153,7 @@ class LiveCatalog:
         budget_status = status(ledger, api.calls_per_build, api.daily_quota, now)
         needs = self.needs(config, cache, now)
         allowance = budget_status.allowance
-        planned = make_plan(needs, allowance, now, horizon(config))
+        planned = make_plan(needs, allowance, now, horizon(config) if self.refresh_ahead else timedelta(0))
         plan = Plan(now, self._describe(config), planned, budget_status, allowance)
         plan.notes.extend(coverage(config).describe())
         if budget_status.exhausted_by_ebay:
@@ -286,6 +288,14 @@ class LiveCatalog:
             f"{today.remaining_today:,} of {api.daily_quota:,} calls left today "
             f"(resets {today.reset_at.strftime('%Y-%m-%d %H:%M %Z')})",
         )
+        waiting = sorted(
+            {p.request.category for p in plan.of("stale") if p.need.is_fresh(now) and p.need.key not in fetched}
+        )
+        if waiting:
+            result.notes.append(
+                f"not refreshed this run (the call budget does not reach them), prices shown until their limit: "
+                f"{', '.join(waiting)}"
+            )
         for reason, slugs in sorted(stale_by_reason.items()):
             result.notes.append(f"stale, served from the cache ({reason}): {', '.join(slugs)}")
         if cache.corrupt:
