@@ -71,7 +71,9 @@ class Site:
             "TZ": "UTC",
         }
         command = [sys.executable, "-m", "builder", "build", "--live", "--strict", "--root", str(self.root)]
-        return subprocess.Popen(command, env=env, cwd=self.code, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            command, env=env, cwd=self.code, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     def build(self, at: datetime) -> tuple[int, int, float, str]:
         """(exit code, calls, seconds, output)."""

@@ -13,11 +13,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import clock
+from .actions import report_to_actions
 from .catalog.files import DEMO_CATALOG_DIR, DirectoryCatalog
 from .catalog.links import campaign_id
 from .catalog.source import CatalogSource
 from .content import Site, load_site
-from .actions import report_to_actions
 from .errors import AffsiteError, BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change

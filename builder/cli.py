@@ -107,9 +107,8 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .content import load_site
-
     from .catalog.schedule import coverage
+    from .content import load_site
 
     site = load_site(args.root.resolve())
     print(

@@ -14,7 +14,6 @@ from werkzeug import Response
 
 from builder.actions import report_to_actions
 from builder.catalog.breaker import CircuitBreaker
-from builder.catalog.cache import ResponseCache
 from builder.catalog.credentials import Credentials
 from builder.catalog.live import LiveCatalog
 from builder.catalog.schedule import coverage, runs_between_refreshes
@@ -121,13 +120,14 @@ def test_items_is_honoured_with_the_fewest_calls(ebay: FakeEbay, tmp_path: Path)
         (200, "200"),
         (400, "50"),
     ]
-    assert sorted((int(c.params["offset"]), c.params["limit"]) for c in ebay.searches_for("b")) == [(0, "200"), (200, "1")]
+    assert sorted((int(c.params["offset"]), c.params["limit"]) for c in ebay.searches_for("b")) == [
+        (0, "200"),
+        (200, "1"),
+    ]
     assert len(result.categories["a"].items) == 450 and len(result.categories["b"].items) == 201
 
 
-def test_a_later_page_failing_with_nothing_cached_makes_the_category_incomplete(
-    ebay: FakeEbay, tmp_path: Path
-) -> None:
+def test_a_later_page_failing_with_nothing_cached_makes_the_category_incomplete(ebay: FakeEbay, tmp_path: Path) -> None:
     cfg = site_config(tmp_path, [category("a", items=400)], retries=0)
     ebay.totals["a"] = 1000
     ebay.search_scripts["a"] = [Response(_page_json("a"), content_type="application/json"), Response("x", status=502)]
@@ -205,7 +205,9 @@ def test_coverage_says_when_the_quota_cannot_keep_prices_visible(tmp_path: Path)
     cfg = site_config(tmp_path, [category(f"c{i}", items=1000) for i in range(50)], daily_quota=3000)
     found = coverage(cfg)
     assert (found.calls_per_run, found.calls_per_day, found.covered) == (250, 1000, True)
-    cfg = site_config(tmp_path, [category(f"c{i}", items=1000) for i in range(50)], daily_quota=900, calls_per_build=200)
+    cfg = site_config(
+        tmp_path, [category(f"c{i}", items=1000) for i in range(50)], daily_quota=900, calls_per_build=200
+    )
     problems = coverage(cfg).problems()
     assert any("needs 250 calls per run but site.yaml api.calls_per_build is 200" in p for p in problems)
     assert any("needs 1,000 calls a day but the quota (api.daily_quota) is 900" in p for p in problems)

@@ -27,6 +27,7 @@ import httpx
 from ..config import Config
 from ..errors import BuildError, UsageError
 from ..progress import Progress, phase
+from .breaker import CircuitBreaker
 from .browse import (
     BrowseClient,
     EbayRejected,
@@ -36,7 +37,6 @@ from .browse import (
     Sleep,
     endpoints_for,
 )
-from .breaker import CircuitBreaker
 from .budget import (
     QUOTA_EXHAUSTED,
     TOKEN,

@@ -71,7 +71,7 @@ class Plan:
         categories = len({p.request.category for p in self.requests})
         lines = [
             f"{self.source}: {len(self.requests)} request(s) for {categories} categories as of {format_time(self.now)}",
-            f"  fresh in the cache (free): {len(fresh)}",
+            f"  fresh in the cache until the next scheduled build (free): {len(fresh)}",
             f"  to call: {len(calls)} of the {len(calls) + len(stale) + len(missing)} not fresh; "
             f"budget {self.allowance} (per-build limit {self.budget.per_build:,}, "
             f"{self.budget.remaining_today:,} of {self.budget.daily_quota:,} left today, "
@@ -82,13 +82,14 @@ class Plan:
             why = "not cached" if entry is None else f"cached {format_age(entry.age(self.now))} ago"
             lines.append(f"    call {planned.request.describe()}: {why}")
         if stale:
-            lines.append(f"  served stale, beyond the budget: {len(stale)}")
+            lines.append(f"  not refreshed, beyond the budget (served from the cache): {len(stale)}")
             for planned in stale:
                 assert planned.need.entry is not None
                 age = format_age(planned.need.entry.age(self.now))
-                lines.append(f"    stale {planned.request.describe()}: {age} old")
+                shown = "price still shown" if planned.need.is_fresh(self.now) else "prices withheld"
+                lines.append(f"    stale {planned.request.describe()}: {age} old, {shown}")
         if missing:
-            lines.append(f"  no data, beyond the budget, not cached: {len(missing)} (the build fails for them)")
+            lines.append(f"  no data, beyond the budget, not cached: {len(missing)} (published with no listings)")
             for planned in missing:
                 lines.append(f"    missing {planned.request.describe()}")
         lines.append(f"cost: {len(calls)} call(s), plus retries if eBay fails (at most {self.allowance} in all)")

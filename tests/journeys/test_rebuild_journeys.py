@@ -17,7 +17,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from conftest import REPO, SiteDir
@@ -160,7 +159,9 @@ def test_two_builds_at_once_both_succeed_and_leave_a_consistent_site(site_dir: S
     first, second = owner.start(T0), owner.start(T0)
     results = [process.communicate(timeout=120) for process in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], results
-    assert any("waiting for another affsite process (pid" in err and "the output folder" in err for _, err in results), results
+    assert any(
+        "waiting for another affsite process (pid" in err and "the output folder" in err for _, err in results
+    ), results
     files = {p.relative_to(site_dir.output).as_posix() for p in site_dir.output.rglob("*") if p.is_file()}
     for item in owner.manifest().values():
         assert f"{str(item['path']).strip('/')}/index.html" in files
