@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import SiteDir
 from ebay_fake import CAMPAIGN, CLIENT_ID, CLIENT_SECRET, NOW, FakeEbay, category, ebay_error, fake_ebay, site_config
 from werkzeug import Response
 
@@ -17,6 +18,7 @@ from builder.catalog.breaker import CircuitBreaker
 from builder.catalog.credentials import Credentials
 from builder.catalog.live import LiveCatalog
 from builder.catalog.schedule import coverage, runs_between_refreshes
+from builder.catalog.source import CatalogResult
 from builder.config import Config
 from builder.errors import BuildError, UsageError
 from builder.publish import parse_share
@@ -261,3 +263,39 @@ def test_actions_annotations_and_job_summary(tmp_path: Path, capsys: pytest.Capt
     assert "**Failed: nothing was published.**" in summary.read_text()
     report_to_actions(["x"], None, ["x"], {})  # outside Actions: nothing
     assert capsys.readouterr().out == ""
+
+
+def test_only_expired_refreshes_nothing_that_is_still_in_date(ebay: FakeEbay, tmp_path: Path) -> None:
+    cfg = config(tmp_path, 2)
+    catalog = live(ebay, tmp_path / ".cache")
+    catalog.load(cfg, NOW)
+    catalog.refresh_ahead = False  # a push or a local build: the next scheduled run refreshes ahead
+    catalog.load(cfg, NOW + timedelta(hours=5, minutes=59))
+    assert len(ebay.searches) == 2
+    catalog.load(cfg, NOW + timedelta(hours=6, minutes=1))
+    assert len(ebay.searches) == 4
+
+
+def test_an_incomplete_category_is_published_without_prices(site_dir: SiteDir) -> None:
+    from conftest import NOW as SITE_NOW
+
+    from builder.build import BuildOptions, build_site
+    from builder.catalog.files import DirectoryCatalog
+    from builder.content import load_site
+
+    class Incomplete(DirectoryCatalog):
+        def load(self, config: Config, now: datetime) -> CatalogResult:
+            result = super().load(config, now)
+            result.categories["lenses"].incomplete = "listings from offset 200 are missing and not cached (HTTP 502)"
+            return result
+
+    options = BuildOptions(site_dir.root, site_dir.output, site_dir.root / ".cache")
+    report = build_site(load_site(site_dir.root), Incomplete(site_dir.catalog), options, SITE_NOW)
+    lenses = (site_dir.output / "lenses/index.html").read_text()
+    cameras = (site_dir.output / "cameras/index.html").read_text()
+    assert 'class="price-live"' not in lenses and 'class="price-check"' in lenses
+    assert 'class="price-live"' in cameras
+    line = (
+        "published without prices (incomplete): lenses: listings from offset 200 are missing and not cached (HTTP 502)"
+    )
+    assert line in report.lines()
