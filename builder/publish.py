@@ -36,6 +36,9 @@ class Assessment:
     stale: dict[str, str] = field(default_factory=dict)
     incomplete: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+    """slug -> why, per kind of trouble."""
+    ages: dict[str, timedelta] = field(default_factory=dict)
+    """How old a stale category's data is."""
 
     @property
     def affected(self) -> dict[str, str]:
@@ -50,19 +53,38 @@ class Assessment:
     def share(self) -> float:
         return len(self.affected) / self.total if self.total else 0.0
 
-    def lines(self) -> list[str]:
+    def grouped(self) -> list[str]:
+        """One line per kind of trouble and cause, naming the categories: fifty categories stale for one reason (eBay
+        down) are one line, in the summary, in the error and as one GitHub annotation."""
         out: list[str] = []
-        for slug, why in sorted(self.stale.items()):
-            out.append(f"published without prices (stale): {slug}: {why}")
-        for slug, why in sorted(self.incomplete.items()):
-            out.append(f"published without prices (incomplete): {slug}: {why}")
-        for slug, why in sorted(self.missing.items()):
-            out.append(f"published with no listings (no data): {slug}: {why}")
+        kinds = (
+            ("published without prices (stale)", self.stale),
+            ("published without prices (incomplete)", self.incomplete),
+            ("published with no listings (no data)", self.missing),
+        )
+        for head, found in kinds:
+            by_reason: dict[str, list[str]] = {}
+            for slug, why in sorted(found.items()):
+                by_reason.setdefault(why, []).append(slug)
+            for why, slugs in by_reason.items():
+                shown = ", ".join(slugs[:MAX_NAMED]) + (
+                    f" and {len(slugs) - MAX_NAMED} more" if len(slugs) > MAX_NAMED else ""
+                )
+                ages = [self.ages[slug] for slug in slugs if slug in self.ages]
+                age = f" ({'up to ' if len(ages) > 1 else ''}{format_age(max(ages))} old)" if ages else ""
+                out.append(f"{head}: {shown}{age}: {why}")
+        return out
+
+    def lines(self) -> list[str]:
+        out = self.grouped()
         if self.affected:
             out.append(
                 f"{len(self.affected)} of {self.total} categories ({self.share:.0%}) published without fresh data"
             )
         return out
+
+
+MAX_NAMED = 12
 
 
 def assess(config: Config, result: CatalogResult, now: datetime) -> Assessment:
@@ -77,14 +99,13 @@ def assess(config: Config, result: CatalogResult, now: datetime) -> Assessment:
             continue
         age = now - data.fetched_at
         if age > timedelta(hours=config.freshness_hours(category)):
-            why = data.stale_reason or "older than the freshness limit"
-            found.stale[slug] = f"{format_age(age)} old ({why})"
+            found.stale[slug] = data.stale_reason or "older than the freshness limit"
+            found.ages[slug] = age
         elif data.incomplete:
             found.incomplete[slug] = data.incomplete
     if found.total and len(found.missing) == found.total:
         raise BuildError(
-            "no data for any category, so nothing was published:\n"
-            + "\n".join(f"  {slug}: {why}" for slug, why in sorted(found.missing.items()))
+            "no data for any category, so nothing was published:\n" + "\n".join(f"  {line}" for line in found.grouped())
         )
     return found
 
@@ -93,10 +114,9 @@ def check(found: Assessment, max_stale: float) -> None:
     """Refuse to publish when more than `max_stale` of the site lacks fresh data, saying which and why."""
     if found.share <= max_stale + 1e-9:
         return
-    listed = "\n".join(f"  {slug}: {why}" for slug, why in sorted(found.affected.items()))
     raise BuildError(
         f"{len(found.affected)} of {found.total} categories ({found.share:.0%}) have no fresh data, more than "
-        f"--max-stale {max_stale:.0%}, so nothing was published:\n{listed}"
+        f"--max-stale {max_stale:.0%}, so nothing was published:\n" + "\n".join(f"  {line}" for line in found.grouped())
     )
 
 

@@ -374,6 +374,7 @@ def test_budget_and_cache_commands(
     assert main(["budget", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "eBay Browse calls today" in out and "the quota resets at" in out
+    assert "a full refresh per cycle: 1 call(s) per scheduled run, every 6 h = 4 per day" in out
 
     assert main(["cache", "info", "--root", str(tmp_path)]) == 0
     assert "1 of the 1 requests the content needs are cached; 1 entries are unused" in capsys.readouterr().out

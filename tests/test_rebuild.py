@@ -4,7 +4,7 @@ messages that must name the real cause, the schedule coverage, the publish polic
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from builder.catalog.source import CatalogResult
 from builder.config import Config
 from builder.errors import BuildError, UsageError
 from builder.publish import parse_share
+from builder.report import BuildReport
 from builder.secret import Secret
 
 CREDS = Credentials(Secret(CLIENT_ID), Secret(CLIENT_SECRET))
@@ -299,3 +300,12 @@ def test_an_incomplete_category_is_published_without_prices(site_dir: SiteDir) -
         "published without prices (incomplete): lenses: listings from offset 200 are missing and not cached (HTTP 502)"
     )
     assert line in report.lines()
+
+
+def test_a_query_with_no_results_is_a_warning_naming_it_not_a_failed_strict_build(
+    site_dir: SiteDir, build_site_fn: Callable[..., BuildReport]
+) -> None:
+    site_dir.set_items("lenses", [])
+    report = build_site_fn(site_dir, strict=True)
+    assert "warning: categories have no listings to show: lenses" in report.lines()
+    assert "categories have no listings to show: lenses" in report.owner_warnings()

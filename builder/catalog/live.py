@@ -107,6 +107,8 @@ class LiveCatalog:
         self._sleep = sleep
         self._environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self._monotonic = monotonic
+        self.future: list[CacheEntry] = []
+        """Cache entries dated after the time of the last `needs(..., now)` (counted as missing)."""
         self.refresh_ahead = True
         """Refresh what would expire before the next scheduled build (schedule.py); False: only what has expired."""
 
@@ -125,7 +127,7 @@ class LiveCatalog:
         wrong now): it must not pass as fresh, nor show a "Price as of" in the future. `self.future` lists them.
         """
         cache = cache or ResponseCache(self.cache_dir)
-        self.future: list[CacheEntry] = []
+        self.future = []
         endpoints = self.endpoints(config)
         site = config.site
         campaign = campaign_id(site, self._environ)

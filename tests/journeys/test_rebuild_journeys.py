@@ -129,7 +129,7 @@ def test_one_category_failing_of_20_publishes_the_other_19_fresh(site_dir: SiteD
     for slug in owner.slugs:
         if slug != "cat-07":
             assert owner.shown_until(slug) >= later + timedelta(hours=6)
-    line = "published without prices (stale): cat-07: 6.0 h old (eBay answered HTTP 500 INTERNAL SERVER ERROR"
+    line = "published without prices (stale): cat-07 (6.0 h old): eBay answered HTTP 500 INTERNAL SERVER ERROR"
     assert line in run.out
     assert "1 of 20 categories (5%) published without fresh data" in run.out
     assert f"::warning title=affsite build::{line}" in run.out
