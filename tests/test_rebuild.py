@@ -309,3 +309,14 @@ def test_a_query_with_no_results_is_a_warning_naming_it_not_a_failed_strict_buil
     report = build_site_fn(site_dir, strict=True)
     assert "warning: categories have no listings to show: lenses" in report.lines()
     assert "categories have no listings to show: lenses" in report.owner_warnings()
+
+
+def test_a_failed_refresh_of_data_still_in_date_is_said(ebay: FakeEbay, tmp_path: Path) -> None:
+    cfg = config(tmp_path, 3, retries=0)
+    catalog = live(ebay, tmp_path / ".cache")
+    catalog.load(cfg, NOW)
+    ebay.failing["c01"] = Response("broken", status=500)
+    result = catalog.load(cfg, NOW + timedelta(hours=4))
+    assert result.categories["c01"].fetched_at == NOW and result.categories["c01"].stale_reason is None
+    (alert,) = result.alerts
+    assert alert.startswith("not refreshed, served from the cache until its prices expire: c01: eBay answered HTTP 500")

@@ -227,7 +227,8 @@ class LiveCatalog:
         elif budget.status(now).exhausted_by_ebay and plan.of("stale") + plan.of("missing"):
             alerts.append(quota_exhausted_words(ledger, now))
         result = self._assemble(config, plan, cache, budget, pages, failures, retried, clock())
-        result.alerts[:0] = alerts
+        result.alerts[:0] = alerts or result.refresh_failed  # one cause said once, else each failed refresh
+        result.notes.extend(result.refresh_failed)
         if self.future:
             result.notes.append(_future_note(self.future, now))
         return result
@@ -290,6 +291,16 @@ class LiveCatalog:
             f"{today.remaining_today:,} of {api.daily_quota:,} calls left today "
             f"(resets {today.reset_at.strftime('%Y-%m-%d %H:%M %Z')})",
         )
+        failed_in_date: dict[str, list[str]] = defaultdict(list)
+        for planned in plan.calls:
+            need = planned.need
+            if need.key not in fetched and need.entry is not None and need.is_fresh(now):
+                why = failures.get(need.key, "the call was not made")
+                failed_in_date[why].append(planned.request.category)
+        for why, slugs in sorted(failed_in_date.items()):
+            result.refresh_failed.append(
+                f"not refreshed, served from the cache until its prices expire: {', '.join(sorted(set(slugs)))}: {why}"
+            )
         waiting = sorted(
             {p.request.category for p in plan.of("stale") if p.need.is_fresh(now) and p.need.key not in fetched}
         )

@@ -40,6 +40,8 @@ class CatalogResult:
     """Why a category has no data, per slug."""
     notes: list[str] = field(default_factory=list)
     """Lines for the build summary: calls made, stale categories and why, cache size."""
+    refresh_failed: list[str] = field(default_factory=list)
+    """Refreshes that failed while the cached answer is still in date (its prices go dark before the next build)."""
     alerts: list[str] = field(default_factory=list)
     """What the site owner must learn of even when the build succeeds (eBay down, quota gone, the fetch deadline
     passed): warnings in the summary, annotations in GitHub Actions."""
