@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from builder.catalog.query import MAX_LIMIT, search_filter, search_requests
+from builder.catalog.query import search_filter, search_requests
 from builder.config import CategoryConfig, SiteConfig, load_config
 from builder.errors import EXIT_BAD_INPUT, ConfigError
 
