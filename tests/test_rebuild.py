@@ -320,3 +320,23 @@ def test_a_failed_refresh_of_data_still_in_date_is_said(ebay: FakeEbay, tmp_path
     assert result.categories["c01"].fetched_at == NOW and result.categories["c01"].stale_reason is None
     (alert,) = result.alerts
     assert alert.startswith("not refreshed, served from the cache until its prices expire: c01: eBay answered HTTP 500")
+
+
+def test_a_phase_says_when_it_starts_and_ends_in_a_log(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builder import progress
+
+    monkeypatch.setattr(progress, "HEARTBEAT_SECONDS", 0.05)
+    caplog.set_level(logging.INFO, logger="affsite")
+    with progress.phase("fetching 3 eBay request(s)", total=3) as running:
+        running.advance()
+        import time
+
+        time.sleep(0.2)  # a slow step: the heartbeat speaks meanwhile
+    lines = [r.getMessage() for r in caplog.records if r.name == "affsite"]
+    assert lines[0] == "fetching 3 eBay request(s) ..."
+    assert any(
+        line.startswith("fetching 3 eBay request(s): still running after") and "(1 of 3 done)" in line for line in lines
+    )
+    assert lines[-1].startswith("fetching 3 eBay request(s): done in ")
