@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import clock
+from .actions import report_to_actions
 from .atomic import write_atomic
 from .catalog.choose import choose_source
 from .catalog.links import campaign_id
@@ -20,10 +21,13 @@ from .config import cache_dir_for
 from .content import Site, load_site
 from .ended import load_ledger, save_ledger, update_ledger
 from .ended import next_change as ledger_change
-from .errors import BuildError, UsageError
+from .errors import AffsiteError, BuildError, UsageError
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
 from .output import SiteWriter
+from .outputlock import output_lock
+from .progress import phase
+from .publish import NO_LISTINGS, STRICT_MAX_STALE, assess, check, parse_share
 from .report import BuildReport
 from .state import BuildState, forget_state, load_state, save_state, state_key
 from .themes import Theme
@@ -38,6 +42,9 @@ class BuildOptions:
     output_dir: Path
     cache_dir: Path
     strict: bool = False
+    max_stale: float | None = None
+    """The share of categories that may lack fresh data before the build refuses to publish (publish.py); None:
+    10% with --strict, no limit without."""
 
 
 def run_build_command(
@@ -49,13 +56,18 @@ def run_build_command(
     catalog_dir: Path | None = None,
     plan: bool = False,
     strict: bool = False,
+    max_stale: str | None = None,
+    only_expired: bool = False,
 ) -> int:
     """`affsite build`: choose the catalog source, build (or with `plan`, print the calls a build would make)."""
     root = root.resolve()
     site = load_site(root)
     cache = cache_dir_for(root, cache_dir, site.config.site)
-    options = BuildOptions(root, (output or root / "output").resolve(), cache, strict=strict)
-    source = choose_source(cache_dir=cache, live=live, catalog_dir=catalog_dir)
+    options = BuildOptions(
+        root, (output or root / "output").resolve(), cache, strict=strict,
+        max_stale=parse_share(max_stale) if max_stale is not None else None,
+    )
+    source = choose_source(cache_dir=cache, live=live, catalog_dir=catalog_dir, refresh_ahead=not only_expired)
     now = clock.now()
     if plan:
         calls = source.plan(site.config, now)
@@ -68,15 +80,22 @@ def run_build_command(
         return 0
     if source.is_demo:
         print("No eBay credentials (EBAY_CLIENT_ID, EBAY_CLIENT_SECRET): building from the bundled demo catalog.")
-    report = build_site(site, source, options, now)
-    for line in report.lines():
+    try:
+        report = build_site(site, source, options, now)
+    except AffsiteError as exc:
+        report_to_actions([], "\n".join(exc.lines()), exc.lines())
+        raise
+    lines = report.lines()
+    for line in lines:
         print(line)
+    report_to_actions(report.owner_warnings(), None, lines)
     return 0
 
 
 def build_site(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
     """Build the whole site into options.output_dir. Raises BuildError (old output left as it was) on failure."""
-    with collector_paused():  # see heap.py: without this, time per page grows with the catalog
+    # One build at a time per output folder, from loading to the swap (outputlock.py).
+    with output_lock(options.output_dir), collector_paused():  # heap.py: else time per page grows with the catalog
         return _build(site, source, options, now)
 
 
@@ -85,11 +104,9 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     config = site.config
     result = source.load(config, now)
     report = BuildReport(source=source.description, demo=source.is_demo)  # a live source names itself once loaded
-    if result.problems:
-        raise BuildError(
-            "no data for some categories, so nothing was published:\n"
-            + "\n".join(f"  {slug}: {why}" for slug, why in sorted(result.problems.items()))
-        )
+    found = assess(config, result, now)  # missing categories get empty data: published with no listings
+    report.affected = found.lines()
+    report.alerts = list(result.alerts)
     campaign = campaign_id(config.site)
     theme = Theme.of_site(options.root)
     inputs = inputs_digest(site, result, theme, campaign, source.is_demo)
@@ -109,21 +126,26 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
         load_ledger(options.cache_dir), catalog.products.values(), [c.slug for c in config.categories], now, ended_days
     )
     until = min((m for m in (until, ledger_change(ledger, now, ended_days)) if m is not None), default=None)
+    catalog.withheld = found.withheld
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
-    if options.strict and (report.warnings or report.stale or source.is_demo):
-        reasons = [*report.warnings, *(f"stale data for {s}" for s in report.stale)]
+    blocking = [w for w in report.warnings if w != NO_LISTINGS]  # a query with no results is a warning, not a failure
+    if options.strict and (blocking or source.is_demo):
+        reasons = list(blocking)
         if source.is_demo:
             reasons.append("building from demo data")
         raise BuildError("--strict: not publishing because of: " + "; ".join(reasons))
+    max_stale = options.max_stale if options.max_stale is not None else STRICT_MAX_STALE if options.strict else 1.0
+    check(found, max_stale)
 
     writer = SiteWriter(options.output_dir)
     state = previous if writer.in_place else None
     if not writer.in_place:
         forget_state(options.cache_dir)
     try:
-        files = write_site(site, catalog, now, source.is_demo, theme, writer, report, state, ledger)
-        writer.commit(previous_files=state.files if state is not None else None)
+        with phase("rendering and writing the site"):
+            files = write_site(site, catalog, now, source.is_demo, theme, writer, report, state, ledger)
+            writer.commit(previous_files=state.files if state is not None else None)
     except BaseException:
         writer.abort()
         raise
@@ -135,7 +157,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
             files,
             inputs,
             until.isoformat() if until else None,
-            clean=not (report.warnings or report.stale or source.is_demo),
+            clean=not (report.warnings or report.stale or found.affected or source.is_demo),
         ),
     )
     report.written, report.unchanged = writer.written, writer.unchanged

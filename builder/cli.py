@@ -50,7 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="where to write the site (default: ROOT/output)")
     build.add_argument("--cache-dir", type=Path, help="the eBay answer cache and call ledger (default: site.yaml)")
     build.add_argument("--plan", action="store_true", help="print the eBay calls the build would make, make none")
-    build.add_argument("--strict", action="store_true", help="fail on warnings and stale data (for CI)")
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to publish anything wrong (for CI): fail on warnings, demo data, and more than --max-stale of "
+        "the categories without fresh data",
+    )
+    build.add_argument(
+        "--max-stale",
+        metavar="SHARE",
+        help="the share of categories that may be published without fresh data (prices withheld) before the build "
+        "fails, e.g. 10%% (default: 10%% with --strict, no limit without)",
+    )
+    build.add_argument(
+        "--only-expired",
+        action="store_true",
+        help="refresh only eBay answers already past their freshness limit, not those that would pass it before "
+        "the next scheduled rebuild (for builds outside the schedule: a push, a local build)",
+    )
     build.set_defaults(func=_run_build)
 
     check = commands.add_parser("check", help="validate site.yaml, categories and pages; no network, no output")
@@ -106,12 +123,16 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    from .catalog.schedule import coverage
     from .content import load_site
 
     site = load_site(args.root.resolve())
     print(
         f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
     )
+    # Not mistakes in a file, so not a failure: settings that cannot keep every price visible between rebuilds.
+    for problem in coverage(site.config).problems():
+        print(f"warning: {problem}")
     return 0
 
 
@@ -132,4 +153,6 @@ def _run_build(args: argparse.Namespace) -> int:
         catalog_dir=args.catalog_dir,
         plan=args.plan,
         strict=args.strict,
+        max_stale=args.max_stale,
+        only_expired=args.only_expired,
     )

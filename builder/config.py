@@ -66,6 +66,11 @@ class ApiSettings(_Model):
     """How many times a failed call (429, 5xx, timeout) is tried again."""
     environment: Literal["production", "sandbox"] = "production"
     """Which eBay environment the credentials belong to."""
+    breaker_failures: int = Field(default=3, ge=1, le=100)
+    """After this many failed attempts in a row of one kind (timeouts, 5xx, connection errors) a build stops calling
+    eBay and serves the cache."""
+    fetch_deadline_seconds: float = Field(default=300.0, gt=0, le=3600)
+    """The longest the whole eBay phase of a build may take; calls still waiting then are not made."""
 
 
 class SiteConfig(_Model):
@@ -83,6 +88,9 @@ class SiteConfig(_Model):
     """The 10-digit EPN campaign id; `EBAY_CAMPAIGN_ID` in the environment overrides it. Empty: untracked links."""
     freshness_hours: float = Field(default=6.0, gt=0, le=6.0)
     """How old listing data may be before a page stops showing its price (eBay allows at most 6 hours)."""
+    rebuild_every_hours: float = Field(default=6.0, gt=0, le=168)
+    """How often the scheduled rebuild runs (the shipped workflow: every 6 hours). A build refreshes every request
+    whose data would pass freshness_hours before the next scheduled build, so prices stay visible in between."""
     items_per_page: int = Field(default=24, ge=1, le=200)
     """Products per category page."""
     home_new_items: int = Field(default=12, ge=0, le=100)

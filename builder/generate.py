@@ -18,6 +18,7 @@ from .ended_pages import EndedPages
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
+from .publish import NO_LISTINGS
 from .render import (
     BuildContext,
     Catalog,
@@ -63,7 +64,7 @@ def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: 
                 listed.append(known)
         by_category[category.slug] = _pinned_first(listed, category.pinned_legacy_ids)
         if not listed:
-            report.warn(result.empty.get(category.slug, "categories have no listings to show"), category.slug)
+            report.warn(result.empty.get(category.slug, NO_LISTINGS), category.slug)
     for product in products.values():
         if product.image_url is None:
             report.warn("products have no image", product.item_id)

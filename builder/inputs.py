@@ -37,7 +37,7 @@ def inputs_digest(site: Site, result: CatalogResult, theme: Theme, campaign: str
         digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
     for slug in sorted(result.categories):
         data = result.categories[slug]
-        digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0".encode())
+        digest.update(f"\0{slug}\0{data.fetched_at.isoformat()}\0{data.stale_reason}\0{data.incomplete}\0".encode())
         if data.raw_digest is not None:
             digest.update(f"raw:{data.raw_digest}".encode())
         else:

@@ -50,6 +50,8 @@ class Catalog:
 
     by_category: dict[str, list[Product]]
     products: dict[str, Product]
+    withheld: frozenset[str] = frozenset()
+    """Categories published without prices (incomplete data; see publish.py): their products show none."""
 
 
 class Card:
@@ -358,7 +360,8 @@ class Planner:
             limit = min(limits) if limits else self.config.site.freshness_hours
             card = Card(
                 product,
-                self.build.now - product.fetched_at > timedelta(hours=limit),
+                self.build.now - product.fetched_at > timedelta(hours=limit)
+                or not self.catalog.withheld.isdisjoint(product.categories),
                 int(limit * 3600),
                 product.categories[0] if product.categories else "",
             )

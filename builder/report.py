@@ -27,6 +27,10 @@ class BuildReport:
     warnings: dict[str, WarningGroup] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stale: dict[str, str] = field(default_factory=dict)  # category slug -> why its data is old
+    affected: list[str] = field(default_factory=list)
+    """The publish policy's lines: categories published without prices or listings, and why (publish.py)."""
+    alerts: list[str] = field(default_factory=list)
+    """eBay trouble the owner must hear of (breaker open, quota gone, deadline passed), once each."""
     seconds: float = 0.0
 
     def warn(self, message: str, example: str | None = None) -> None:
@@ -44,8 +48,9 @@ class BuildReport:
         if self.dropped:
             reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.dropped.items(), key=lambda kv: -kv[1]))
             out.append(f"left out {sum(self.dropped.values())} listings: {reasons}")
-        for slug, why in sorted(self.stale.items()):
-            out.append(f"stale: {slug}: {why}")
+        for alert in self.alerts:
+            out.append(f"warning: {alert}")
+        out.extend(self.affected)
         for group in self.warnings.values():
             more = f" (and {group.count - len(group.examples)} more)" if group.count > len(group.examples) else ""
             shown = f": {', '.join(group.examples)}{more}" if group.examples else ""
@@ -55,6 +60,15 @@ class BuildReport:
                 else f"warning: {group.message}{shown}"
             )
         out.extend(self.notes)
+        return out
+
+    def owner_warnings(self) -> list[str]:
+        """One line per thing the site owner should act on or know of (GitHub Actions annotations)."""
+        out = list(self.alerts)
+        out += [line for line in self.affected if line.startswith("published ")]
+        for group in self.warnings.values():
+            shown = f": {', '.join(group.examples)}" if group.examples else ""
+            out.append(f"{group.count} × {group.message}{shown}" if group.count > 1 else f"{group.message}{shown}")
         return out
 
     def to_json(self) -> bytes:

@@ -107,6 +107,10 @@ class FakeEbay:
     search_scripts: dict[str, list[Scripted]] = field(default_factory=dict)
     """Per-category scripted answers (by affiliateReferenceId)."""
     token_script: list[Scripted] = field(default_factory=list)
+    outage: Scripted | None = None
+    """The answer to every search while set (eBay down), after the scripted ones."""
+    failing: dict[str, Scripted] = field(default_factory=dict)
+    """The answer to every search of these categories (by affiliateReferenceId) while set."""
     gzip_answers: bool = False
     searches: list[SearchCall] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
@@ -168,6 +172,8 @@ class FakeEbay:
             scripted = (
                 per_category.pop(0) if per_category else self.search_script.pop(0) if self.search_script else None
             )
+            if scripted is None:
+                scripted = self.failing.get(call.reference, self.outage)
         try:
             if self.delay:
                 time.sleep(self.delay)

@@ -203,7 +203,7 @@ def test_without_campaign_the_context_has_only_the_reference(ebay: FakeEbay) -> 
 
 
 def test_429_with_retry_after_waits_as_told(ebay: FakeEbay) -> None:
-    ebay.search_script = [ebay_error(429, 2001, "Too many requests", {"Retry-After": "7"})]
+    ebay.search_script = [ebay_error(429, 2000, "Too many requests per second", {"Retry-After": "7"})]
     client, sleeps, recorder = make_client(ebay)
     run(_searches(client, 1))
     assert sleeps == [7.0]
@@ -211,12 +211,12 @@ def test_429_with_retry_after_waits_as_told(ebay: FakeEbay) -> None:
 
 
 def test_429_without_retry_after_backs_off_exponentially_with_jitter(ebay: FakeEbay) -> None:
-    ebay.search_script = [ebay_error(429, 2001, "Too many requests")] * 3
+    ebay.search_script = [ebay_error(429, 2000, "Too many requests per second")] * 3
     client, sleeps, _ = make_client(ebay, jitter=lambda low, high: low)
     run(_searches(client, 1))
     assert sleeps == [0.5, 1.0, 2.0]  # half the exponential step, plus jitter (0 here)
     client, sleeps, _ = make_client(ebay, jitter=lambda low, high: high)
-    ebay.search_script = [ebay_error(429, 2001, "Too many requests")] * 2
+    ebay.search_script = [ebay_error(429, 2000, "Too many requests per second")] * 2
     run(_searches(client, 1))
     assert sleeps == [1.0, 2.0]
 
@@ -239,7 +239,7 @@ def test_persistent_5xx_gives_up_after_the_retries(ebay: FakeEbay) -> None:
 
 
 def test_a_very_long_retry_after_is_not_waited_for(ebay: FakeEbay) -> None:
-    ebay.search_script = [ebay_error(429, 2001, "Too many requests", {"Retry-After": "3600"})]
+    ebay.search_script = [ebay_error(429, 2000, "Too many requests per second", {"Retry-After": "3600"})]
     client, sleeps, _ = make_client(ebay)
     with pytest.raises(EbayUnavailable) as caught:
         run(_searches(client, 1))

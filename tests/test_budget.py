@@ -90,7 +90,7 @@ def test_quota_exhausted_by_ebay_blocks_until_the_reset(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path)
     ledger.record(NOW, QUOTA_EXHAUSTED)
     budget = CallBudget(Ledger(tmp_path), per_build=500, daily_quota=5000)
-    with pytest.raises(BudgetExhausted, match="eBay reported"):
+    with pytest.raises(BudgetExhausted, match=r"eBay answered 429 \(errorId 2001"):
         budget.charge(NOW + timedelta(hours=1), "x")
     assert budget.available(PACIFIC_MIDNIGHT) == 500
     assert "exhausted today" in status(ledger, 500, 5000, NOW).describe()[-1]
@@ -159,9 +159,9 @@ def test_plan_describe_says_what_it_costs(tmp_path: Path) -> None:
     plan = Plan(NOW, "eBay Browse API (production)", make_plan(needs, 2, NOW), budget, 2)
     text = "\n".join(plan.describe())
     assert "4 request(s) for 4 categories as of 2024-05-01 12:00 UTC" in text
-    assert "fresh in the cache (free): 1" in text
+    assert "fresh in the cache until the next scheduled build (free): 1" in text
     assert "to call: 2 of the 3 not fresh; budget 2" in text
     assert "call new (offset 0): not cached" in text
     assert "call older (offset 0): cached 20.0 h ago" in text
-    assert "stale old (offset 0): 9.0 h old" in text
+    assert "stale old (offset 0): 9.0 h old, prices withheld" in text
     assert text.splitlines()[-1] == "cost: 2 call(s), plus retries if eBay fails (at most 2 in all)"

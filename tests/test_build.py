@@ -70,7 +70,7 @@ def test_failed_build_leaves_the_previous_site_untouched(site_dir: SiteDir, buil
     before = site_dir.files()
     (site_dir.catalog / "lenses.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(BuildError, match=r"lenses.*not valid JSON"):
-        build_site_fn(site_dir)
+        build_site_fn(site_dir, max_stale=0.0)  # no category may lack fresh data
     assert site_dir.files() == before
     assert not [p for p in site_dir.root.iterdir() if p.name.startswith(".output.")]
 
@@ -192,9 +192,25 @@ def test_excluded_keywords_leave_listings_out(site_dir: SiteDir, build_site_fn: 
     assert report.dropped == {"title has an excluded keyword": 1}
 
 
-def test_category_without_data_fails_the_build_and_names_it(site_dir: SiteDir, build_site_fn: Any) -> None:
+def test_category_without_data_is_published_empty_and_named(site_dir: SiteDir, build_site_fn: Any) -> None:
+    # The publish policy (publish.py): one category without data no longer keeps the others from being published.
     (site_dir.catalog / "lenses.json").unlink()
-    with pytest.raises(BuildError, match="lenses: no file"):
+    report = build_site_fn(site_dir)
+    assert any(line.startswith("published with no listings (no data): lenses: no file") for line in report.lines())
+    assert (site_dir.output / "lenses/index.html").exists() and (site_dir.output / "cameras/index.html").exists()
+    expected = (
+        r"1 of 2 categories \(50%\) have no fresh data.*\n  published with no listings \(no data\): lenses: no file"
+    )
+    with pytest.raises(BuildError, match=expected):
+        build_site_fn(site_dir, strict=True)  # 50% is more than --strict's 10%
+
+
+def test_no_data_for_any_category_fails_the_build(site_dir: SiteDir, build_site_fn: Any) -> None:
+    for path in site_dir.catalog.iterdir():
+        path.unlink()
+    with pytest.raises(
+        BuildError, match=r"no data for any category.*\n  published with no listings \(no data\): cameras: no"
+    ):
         build_site_fn(site_dir)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from builder.catalog.query import MAX_LIMIT, search_filter, search_requests
+from builder.catalog.query import search_filter, search_requests
 from builder.config import CategoryConfig, SiteConfig, load_config
 from builder.errors import EXIT_BAD_INPUT, ConfigError
 
@@ -294,11 +294,20 @@ def test_best_match_sends_no_sort() -> None:
     assert "sort" not in dict(request.params)
 
 
-@pytest.mark.parametrize(("items", "offsets"), [(1, [0]), (200, [0]), (201, [0, 200]), (450, [0, 200, 400])])
-def test_paging(items: int, offsets: list[int]) -> None:
+@pytest.mark.parametrize(
+    ("items", "pages"),
+    [
+        (1, [(0, 1)]),
+        (200, [(0, 200)]),
+        (201, [(0, 200), (200, 1)]),
+        (230, [(0, 200), (200, 40)]),  # eBay wants the offset a multiple of the limit: 40 is the least that fits
+        (450, [(0, 200), (200, 200), (400, 50)]),
+    ],
+)
+def test_paging_asks_for_exactly_the_items_wanted(items: int, pages: list[tuple[int, int]]) -> None:
     requests = search_requests(category(items=items), site())
-    assert [r.offset for r in requests] == offsets
-    assert {dict(r.params)["limit"] for r in requests} == {str(min(items, MAX_LIMIT))}
+    assert [(r.offset, int(dict(r.params)["limit"])) for r in requests] == pages
+    assert all(offset % limit == 0 for offset, limit in pages)
 
 
 def test_paging_stays_inside_ebays_result_window() -> None:

@@ -206,6 +206,21 @@ def test_rebuild_workflow() -> None:
     assert upload.get("if") == "always()"
 
 
+def test_rebuild_workflow_prunes_after_a_successful_build_and_matches_the_schedule_setting() -> None:
+    from builder.config import SiteConfig
+
+    data = _workflow("rebuild.yml")
+    steps = _steps(data)
+    build = next(i for i, s in enumerate(steps) if "affsite build --live" in s.get("run", ""))
+    prune = next(i for i, s in enumerate(steps) if "affsite cache prune" in s.get("run", ""))
+    save = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/cache/save@"))
+    assert build < prune < save and "if" not in steps[prune]  # only after a successful build, before the save
+    assert "--only-expired" in steps[build]["run"] and "github.event_name != 'schedule'" in steps[build]["run"]
+    (cron,) = (entry["cron"] for entry in data["on"]["schedule"])
+    every = int(cron.split()[1].removeprefix("*/"))
+    assert SiteConfig.model_fields["rebuild_every_hours"].default == every
+
+
 def test_check_workflow_runs_check_and_the_readme_test_command() -> None:
     data = _workflow("check.yml")
     assert "pull_request" in data["on"]

@@ -79,19 +79,33 @@ def test_live_load_hands_back_the_same_items_as_a_response_directory(ebay: FakeE
     assert result.notes[-1].startswith("eBay cache: 2 entries, ")
 
 
-def test_second_build_within_freshness_makes_no_calls_and_after_it_calls_again(ebay: FakeEbay, tmp_path: Path) -> None:
+def test_a_build_refreshes_what_would_expire_before_the_next_scheduled_build(ebay: FakeEbay, tmp_path: Path) -> None:
+    # Rebuilt every 6 hours (the default, as the shipped workflow) with a 6-hour limit: 5 h 59 min later every answer
+    # would go dark before the next run, so all are refreshed (this build used to make no call and let prices go dark).
     cfg = config(tmp_path, ["cameras", "lenses"])
     live = catalog(ebay, tmp_path / ".cache")
     live.load(cfg, NOW)
     assert len(ebay.searches) == 2
     again = live.load(cfg, NOW + timedelta(hours=5, minutes=59))
+    assert len(ebay.searches) == 4 and again.categories["cameras"].fetched_at == NOW + timedelta(hours=5, minutes=59)
+
+
+def test_with_builds_every_2_hours_an_answer_lasts_until_the_run_before_it_expires(ebay: FakeEbay, tmp_path: Path) -> None:
+    cfg = with_site(config(tmp_path, ["cameras", "lenses"]), rebuild_every_hours=2)
+    live = catalog(ebay, tmp_path / ".cache")
+    live.load(cfg, NOW)
+    again = live.load(cfg, NOW + timedelta(hours=3))  # 3 h old; the next run (+2 h, 30 min late) is at 5.5 h
     assert len(ebay.searches) == 2 and again.categories["cameras"].fetched_at == NOW
-    later = live.load(cfg, NOW + timedelta(hours=6))
-    assert len(ebay.searches) == 4 and later.categories["cameras"].fetched_at == NOW + timedelta(hours=6)
+    later = live.load(cfg, NOW + timedelta(hours=3, minutes=31))  # would be 6 h 1 min old at the next run
+    assert len(ebay.searches) == 4 and later.categories["cameras"].fetched_at == NOW + timedelta(hours=3, minutes=31)
+
+
+def with_site(cfg: Config, **fields: object) -> Config:
+    return cfg.model_copy(update={"site": cfg.site.model_copy(update=fields)})
 
 
 def test_ci_cache_restore_with_reset_file_times_still_fresh(ebay: FakeEbay, tmp_path: Path) -> None:
-    cfg = config(tmp_path, ["cameras", "lenses"])
+    cfg = with_site(config(tmp_path, ["cameras", "lenses"]), rebuild_every_hours=2)
     catalog(ebay, tmp_path / "run1" / ".cache").load(cfg, NOW)
     restored = tmp_path / "run2" / ".cache"
     shutil.copytree(tmp_path / "run1" / ".cache", restored)  # a CI cache restore in a fresh checkout
@@ -103,7 +117,7 @@ def test_ci_cache_restore_with_reset_file_times_still_fresh(ebay: FakeEbay, tmp_
 
 
 def test_per_category_freshness_override(ebay: FakeEbay, tmp_path: Path) -> None:
-    cfg = site_config(tmp_path, [category("cameras", freshness_hours=1), category("lenses")])
+    cfg = with_site(site_config(tmp_path, [category("cameras", freshness_hours=1), category("lenses")]), rebuild_every_hours=1)
     live = catalog(ebay, tmp_path / ".cache")
     live.load(cfg, NOW)
     live.load(cfg, NOW + timedelta(hours=2))
@@ -286,7 +300,7 @@ def test_corrupt_cache_entry_is_refetched_and_reported_once(
 
 
 def test_paging_stops_at_the_last_page_and_remembers_it(ebay: FakeEbay, tmp_path: Path) -> None:
-    cfg = site_config(tmp_path, [category("cameras", items=450)])
+    cfg = with_site(site_config(tmp_path, [category("cameras", items=450)]), rebuild_every_hours=1)
     ebay.totals["cameras"] = 250
     live = catalog(ebay, tmp_path / ".cache")
     result = live.load(cfg, NOW)
@@ -360,6 +374,7 @@ def test_budget_and_cache_commands(
     assert main(["budget", "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "eBay Browse calls today" in out and "the quota resets at" in out
+    assert "a full refresh per cycle: 1 call(s) per scheduled run, every 6 h = 4 per day" in out
 
     assert main(["cache", "info", "--root", str(tmp_path)]) == 0
     assert "1 of the 1 requests the content needs are cached; 1 entries are unused" in capsys.readouterr().out
@@ -395,7 +410,7 @@ def test_numbers_beyond_64_bits_from_ebay_are_cached_and_read_back_alike(ebay: F
     page["itemSummaries"][0]["bidCount"] = 2**70  # nothing eBay sends today; it must not break the cache
     body = json.dumps(page)
     ebay.search_script = [Response(body, status=200, content_type="application/json")]
-    cfg = config(tmp_path, ["cameras"])
+    cfg = with_site(config(tmp_path, ["cameras"]), rebuild_every_hours=1)
     fresh = catalog(ebay, tmp_path / ".cache").load(cfg, NOW)
     again = catalog(ebay, tmp_path / ".cache").load(cfg, NOW)  # from the cache: no second call
     assert fresh.problems == {} and len(ebay.searches) == 1

@@ -29,6 +29,8 @@ import orjson
 
 from .. import clock
 from ..errors import UsageError
+from .breaker import CircuitBreaker
+from .budget import BudgetExhausted
 from .credentials import Credentials
 
 log = logging.getLogger(__name__)
@@ -212,11 +214,15 @@ def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None, quota: bool = False) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, quota: bool = False, kind: str = "garbage"
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.quota = quota
+        self.kind = kind
+        """For the circuit breaker: "timeout", "5xx", "429", "connection" or "garbage"."""
 
 
 class _TokenRefused(Exception):
@@ -259,6 +265,7 @@ class BrowseClient:
         monotonic: Callable[[], float] = time.monotonic,
         jitter: Callable[[float, float], float] = random.uniform,
         recorder: CallRecorder | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.marketplace_id = marketplace_id
@@ -271,6 +278,9 @@ class BrowseClient:
         self._monotonic = monotonic
         self._jitter = jitter
         self._recorder: CallRecorder = recorder or _NoRecorder()
+        self.breaker = breaker or CircuitBreaker()
+        self._probe_taken = False
+        self._probe_answered = asyncio.Event()
         self._semaphore = asyncio.Semaphore(concurrency)
         self._http = httpx.AsyncClient(
             transport=transport,
@@ -285,7 +295,8 @@ class BrowseClient:
         self._halted: EbayUnavailable | InvalidCredentials | None = None
         """Set when no further call can succeed (token endpoint down, quota exhausted, keyset refused)."""
         self.retried = 0
-        """Attempts beyond the first, across all calls (for the build summary)."""
+        """Browse search attempts beyond the first, across all calls (for the build summary; token grants are not
+        Browse calls and are not counted)."""
 
     async def __aenter__(self) -> BrowseClient:
         return self
@@ -403,6 +414,7 @@ class BrowseClient:
                 accept,
                 before=lambda attempt: self._recorder.before_browse_call(what, attempt),
                 prepare=prepare,
+                probe=True,
             )
         except EbayUnavailable as exc:
             if exc.halts:
@@ -442,7 +454,8 @@ class BrowseClient:
         if status == 429 or status >= 500:
             details = error_details(response)
             quota = status == 429 and any(d.error_id == QUOTA_ERROR_ID for d in details)
-            return _Retry(f"{who} answered {_status_text(response)}", retry_after_seconds(response), quota)
+            kind = "429" if status == 429 else "5xx"
+            return _Retry(f"{who} answered {_status_text(response)}", retry_after_seconds(response), quota, kind)
         return EbayRejected(status, error_details(response) or [EbayErrorDetail(None, _status_text(response))])
 
     async def _with_retries(
@@ -454,6 +467,7 @@ class BrowseClient:
         before: Callable[[int], None],
         prepare: Callable[[], Awaitable[None]] | None = None,
         bounded: bool = True,
+        probe: bool = False,
     ) -> T:
         """Send until accepted, retrying what can be retried.
 
@@ -461,11 +475,14 @@ class BrowseClient:
         in the queue (the budget goes where the plan put it) and a struggling eBay sees fewer calls at once.
         `prepare` (getting the token, which is not bounded) runs before `before` (the budget charge), so a
         call is charged only when it is about to go out.
+
+        With `probe`, the build's first attempt goes out alone and the others wait for its answer: when eBay says
+        the day's quota is gone (429, errorId 2001), that one call is the only one sent.
         """
         if not bounded:
-            return await self._attempts(what, send, accept, before, prepare)
+            return await self._attempts(what, send, accept, before, prepare, probe)
         async with self._semaphore:
-            return await self._attempts(what, send, accept, before, prepare)
+            return await self._attempts(what, send, accept, before, prepare, probe)
 
     async def _attempts(
         self,
@@ -474,25 +491,44 @@ class BrowseClient:
         accept: Callable[[httpx.Response], T],
         before: Callable[[int], None],
         prepare: Callable[[], Awaitable[None]] | None,
+        probe: bool = False,
     ) -> T:
         attempt = 0
         failures = 0
         refreshed = False
+        last_failure = ""
         while True:
             attempt += 1
+            probing = False
+            if probe and not self._probe_answered.is_set():
+                if self._probe_taken:
+                    await self._probe_answered.wait()
+                else:
+                    self._probe_taken = probing = True
             try:
+                if self._halted is not None:
+                    raise self._halted
                 if prepare is not None:
                     await prepare()
-                before(attempt)
-                if attempt > 1:
+                try:
+                    before(attempt)
+                except BudgetExhausted as exc:
+                    if not last_failure:
+                        raise
+                    # The budget ran out between retries: the cause is eBay's failure, not the budget.
+                    raise EbayUnavailable(f"{last_failure} ({exc}, so it was not tried again)") from None
+                if probe and attempt > 1:
                     self.retried += 1
                 try:
                     response = await send()
                 except httpx.TimeoutException:
-                    raise _Retry(f"eBay did not answer within {self.timeout_seconds:g} s") from None
+                    raise _Retry(f"eBay did not answer within {self.timeout_seconds:g} s", kind="timeout") from None
                 except httpx.TransportError as exc:
-                    raise _Retry(f"could not reach eBay ({type(exc).__name__})") from None
-                return accept(response)
+                    raise _Retry(f"could not reach eBay ({type(exc).__name__})", kind="connection") from None
+                result = accept(response)
+                if probe:
+                    self.breaker.success()
+                return result
             except _TokenRefused as exc:
                 if refreshed:
                     raise InvalidCredentials(
@@ -503,8 +539,23 @@ class BrowseClient:
                 log.debug("eBay refused the application token for %s; getting a new one", what)
                 continue
             except _Retry as exc:
+                if probing:
+                    self._probe_answered.set()  # the others need not wait through this call's backoff
                 failures += 1
                 tries = f"{failures} {'try' if failures == 1 else 'tries'}"
+                if exc.quota:
+                    # The day's quota is gone: no retry, and no other call of this build can succeed.
+                    self._halted = EbayUnavailable(
+                        f"{exc.reason}: eBay says today's call quota is used up; no call until it resets",
+                        quota_exhausted=True,
+                        halts=True,
+                    )
+                    raise self._halted from None
+                last_failure = f"{exc.reason} after {tries}"
+                if probe and self.breaker.failure(exc.kind, what, exc.reason):
+                    self._halted = EbayUnavailable(self.breaker.reason or exc.reason, halts=True)
+                    log.warning("eBay: %s", self.breaker.reason)
+                    raise self._halted from None
                 if failures > self.retries:
                     raise EbayUnavailable(
                         f"{exc.reason} after {tries}", quota_exhausted=exc.quota, halts=exc.quota
@@ -517,11 +568,14 @@ class BrowseClient:
                     ) from None
                 delay = self._backoff(failures, exc.retry_after)
                 log.debug("%s: %s; retrying in %.1f s", what, exc.reason, delay)
-                result = self._sleep(delay)
-                if inspect.isawaitable(result):
-                    await result
+                slept = self._sleep(delay)
+                if inspect.isawaitable(slept):
+                    await slept
                 if self._halted is not None:
                     raise self._halted from None
+            finally:
+                if probing:
+                    self._probe_answered.set()
 
     def _backoff(self, failures: int, retry_after: float | None) -> float:
         if retry_after is not None:

@@ -45,6 +45,17 @@ def next_reset(at: datetime) -> datetime:
     return datetime.combine(tomorrow, time(0, 0), tzinfo=PACIFIC)
 
 
+def quota_exhausted_words(ledger: Ledger, at: datetime) -> str:
+    """The true reason no call is made after eBay said the quota is gone (not "the call budget")."""
+    when = ledger.exhausted_at(pacific_day(at))
+    said = f" at {when.astimezone(UTC).strftime('%H:%M UTC')}" if when else ""
+    reset = next_reset(at)
+    return (
+        f"eBay answered 429 (errorId 2001, today's call quota used up){said}; no calls until the quota resets at "
+        f"{reset.strftime('%Y-%m-%d %H:%M %Z')}"
+    )
+
+
 class BudgetExhausted(Exception):
     """No call may be made: sending one would pass the per-build limit or the daily quota."""
 
@@ -53,8 +64,9 @@ class Ledger:
     """Every call made, on disk, appended (and fsynced) before the call goes out."""
 
     def __init__(self, cache_dir: Path) -> None:
-        self.path = cache_dir / LEDGER_FILE
+        self.path = self.path_in(cache_dir)
         self._counts: Counter[tuple[date, str]] = Counter()
+        self._exhausted_at: dict[date, datetime] = {}
         self._unreadable = 0
         self._load()
 
@@ -79,6 +91,8 @@ class Ledger:
                 self._unreadable += 1
                 continue
             self._counts[(day, kind)] += 1
+            if kind == QUOTA_EXHAUSTED:
+                self._exhausted_at.setdefault(day, at)
         if self._unreadable:
             log.warning("the call ledger %s has %d unreadable line(s); they were skipped", self.path, self._unreadable)
 
@@ -88,6 +102,14 @@ class Ledger:
     def exhausted_on(self, day: date) -> bool:
         """eBay answered "quota exhausted" (429, errorId 2001) on that Pacific day."""
         return self._counts[(day, QUOTA_EXHAUSTED)] > 0
+
+    @staticmethod
+    def path_in(cache_dir: Path) -> Path:
+        return cache_dir / LEDGER_FILE
+
+    def exhausted_at(self, day: date) -> datetime | None:
+        """When eBay first answered "quota exhausted" on that Pacific day."""
+        return self._exhausted_at.get(day)
 
     def record(self, at: datetime, kind: str, what: str = "", attempt: int = 1) -> None:
         """Append one line and fsync it; raises OSError when it cannot (the call must then not be made)."""
@@ -103,6 +125,8 @@ class Ledger:
         finally:
             os.close(fd)
         self._counts[(pacific_day(at), kind)] += 1
+        if kind == QUOTA_EXHAUSTED:
+            self._exhausted_at.setdefault(pacific_day(at), at)
 
     def compact(self, now: datetime) -> int:
         """Drop lines older than KEEP_DAYS Pacific days; returns how many were dropped."""
@@ -186,7 +210,7 @@ class CallBudget:
             raise BudgetExhausted(f"the per-build limit of {self.per_build} calls is spent")
         if self.remaining_today(at) <= 0:
             if self.ledger.exhausted_on(pacific_day(at)):
-                raise BudgetExhausted("eBay reported today's call quota exhausted")
+                raise BudgetExhausted(quota_exhausted_words(self.ledger, at))
             raise BudgetExhausted(f"today's quota of {self.daily_quota} calls is spent")
         self.ledger.record(at, BROWSE, what, attempt)
         self.made += 1

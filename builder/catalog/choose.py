@@ -22,9 +22,13 @@ def choose_source(
     live: bool = False,
     catalog_dir: Path | None = None,
     calls: bool = True,
+    refresh_ahead: bool = True,
     environ: Mapping[str, str] | None = None,
 ) -> CatalogSource:
-    """The source for these arguments. `environ` is where credentials are read (default: the process's)."""
+    """The source for these arguments. `environ` is where credentials are read (default: the process's).
+
+    `refresh_ahead=False` (`--only-expired`): a live build refreshes only what has expired, not what would expire
+    before the next scheduled build (schedule.py)."""
     if catalog_dir is not None:
         if not catalog_dir.is_dir():
             raise UsageError(f"--catalog-dir {catalog_dir}: no such directory")
@@ -42,6 +46,7 @@ def choose_source(
     from .live import LiveCatalog
 
     source = LiveCatalog(credentials, cache_dir, environ=environ)
+    source.refresh_ahead = refresh_ahead
     if live or calls:
         return source
     from .cacheonly import CacheOnlyCatalog

@@ -101,6 +101,10 @@ def _run_budget(args: argparse.Namespace) -> int:
     api = config.site.api
     for line in status(Ledger(cache_dir), api.calls_per_build, api.daily_quota, now).describe():
         print(line)
+    from .schedule import coverage
+
+    for line in coverage(config).describe():
+        print(line)
     if args.remote:
         from .credentials import credentials_from_env
         from .live import LiveCatalog

@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,7 +25,9 @@ from typing import Any, TypeVar
 import httpx
 
 from ..config import Config
-from ..errors import UsageError
+from ..errors import BuildError, UsageError
+from ..progress import Progress, phase
+from .breaker import CircuitBreaker
 from .browse import (
     BrowseClient,
     EbayRejected,
@@ -34,19 +37,31 @@ from .browse import (
     Sleep,
     endpoints_for,
 )
-from .budget import QUOTA_EXHAUSTED, TOKEN, BudgetExhausted, CallBudget, Ledger, pacific_day, status
-from .cache import ResponseCache, request_key
+from .budget import (
+    QUOTA_EXHAUSTED,
+    TOKEN,
+    BudgetExhausted,
+    CallBudget,
+    Ledger,
+    pacific_day,
+    quota_exhausted_words,
+    status,
+)
+from .cache import CacheEntry, ResponseCache, request_key
 from .credentials import Credentials
 from .links import campaign_id
 from .lock import cache_lock
 from .plan import Need, Plan, PlannedRequest, call_order, format_age, format_time, make_plan
 from .query import SearchRequest, search_requests
+from .schedule import coverage, horizon
 from .source import CatalogResult, CategoryData
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 PAST_LAST_PAGE = "past the last page"
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a cache entry may be dated before it counts as missing (clocks of CI machines differ)."""
 
 
 @dataclass
@@ -92,6 +107,10 @@ class LiveCatalog:
         self._sleep = sleep
         self._environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self._monotonic = monotonic
+        self.future: list[CacheEntry] = []
+        """Cache entries dated after the time of the last `needs(..., now)` (counted as missing)."""
+        self.refresh_ahead = True
+        """Refresh what would expire before the next scheduled build (schedule.py); False: only what has expired."""
 
     def __repr__(self) -> str:
         return f"LiveCatalog(cache_dir={str(self.cache_dir)!r})"
@@ -101,9 +120,14 @@ class LiveCatalog:
     def endpoints(self, config: Config) -> Endpoints:
         return endpoints_for(config.site.api.environment, self._environ)
 
-    def needs(self, config: Config, cache: ResponseCache | None = None) -> list[Need]:
-        """Every request the content needs, with its cache key and whatever the cache holds for it."""
+    def needs(self, config: Config, cache: ResponseCache | None = None, now: datetime | None = None) -> list[Need]:
+        """Every request the content needs, with its cache key and whatever the cache holds for it.
+
+        With `now`, an entry dated after it counts as missing (a clock that was wrong when it was written, or is
+        wrong now): it must not pass as fresh, nor show a "Price as of" in the future. `self.future` lists them.
+        """
         cache = cache or ResponseCache(self.cache_dir)
+        self.future = []
         endpoints = self.endpoints(config)
         site = config.site
         campaign = campaign_id(site, self._environ)
@@ -113,7 +137,11 @@ class LiveCatalog:
             for request in search_requests(category, site):
                 identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
                 key = request_key(identity)
-                needs.append(Need(request, key, identity, cache.get(key), freshness))
+                entry = cache.get(key)
+                if entry is not None and now is not None and entry.fetched_at > now + CLOCK_SKEW:
+                    self.future.append(entry)
+                    entry = None
+                needs.append(Need(request, key, identity, entry, freshness))
         return needs
 
     def plan(self, config: Config, now: datetime) -> Plan:
@@ -125,9 +153,15 @@ class LiveCatalog:
     def _plan(self, config: Config, now: datetime, cache: ResponseCache, ledger: Ledger) -> Plan:
         api = config.site.api
         budget_status = status(ledger, api.calls_per_build, api.daily_quota, now)
-        needs = self.needs(config, cache)
+        needs = self.needs(config, cache, now)
         allowance = budget_status.allowance
-        plan = Plan(now, self._describe(config), make_plan(needs, allowance, now), budget_status, allowance)
+        planned = make_plan(needs, allowance, now, horizon(config) if self.refresh_ahead else timedelta(0))
+        plan = Plan(now, self._describe(config), planned, budget_status, allowance)
+        plan.notes.extend(coverage(config).describe())
+        if budget_status.exhausted_by_ebay:
+            plan.notes.append(quota_exhausted_words(ledger, now))
+        if self.future:
+            plan.notes.append(_future_note(self.future, now))
         if cache.corrupt:
             plan.notes.append(_corrupt_note(cache, self.cache_dir))
         return plan
@@ -149,10 +183,16 @@ class LiveCatalog:
 
     def _load(self, config: Config, now: datetime) -> CatalogResult:
         self.description = self._describe(config)
+        check_writable(self.cache_dir)
         cache = ResponseCache(self.cache_dir)
         ledger = Ledger(self.cache_dir)
-        ledger.compact(now)
+        try:
+            ledger.compact(now)
+        except OSError as exc:
+            raise BuildError(f"the eBay call ledger {ledger.path} cannot be rewritten: {exc.strerror}") from None
         plan = self._plan(config, now, cache, ledger)
+        if self.future:
+            log.warning("%s", _future_note(self.future, now))
         api = config.site.api
         budget = CallBudget(ledger, api.calls_per_build, api.daily_quota)
         started = self._monotonic()
@@ -163,6 +203,7 @@ class LiveCatalog:
         pages: dict[str, _Page] = {}
         failures: dict[str, str] = {}
         retried = 0
+        alerts: list[str] = []
         if plan.calls:
             client = BrowseClient(
                 self.credentials,
@@ -176,10 +217,21 @@ class LiveCatalog:
                 transport=self._transport,
                 sleep=self._sleep,
                 recorder=_Recorder(budget, clock),
+                breaker=CircuitBreaker(api.breaker_failures),
             )
-            fetcher = _Fetcher(client, cache, budget, clock, pages, failures)
-            retried = _run_sync(lambda: fetcher.run(plan))
-        return self._assemble(config, plan, cache, budget, pages, failures, retried, clock())
+            fetcher = _Fetcher(client, cache, budget, clock, pages, failures, api.fetch_deadline_seconds)
+            with phase(f"fetching {len(plan.calls)} eBay request(s)", total=len(plan.calls)) as progress:
+                fetcher.progress = progress
+                retried = _run_sync(lambda: fetcher.run(plan))
+            alerts = fetcher.alerts()
+        elif budget.status(now).exhausted_by_ebay and plan.of("stale") + plan.of("missing"):
+            alerts.append(quota_exhausted_words(ledger, now))
+        result = self._assemble(config, plan, cache, budget, pages, failures, retried, clock())
+        result.alerts[:0] = alerts or result.refresh_failed  # one cause said once, else each failed refresh
+        result.notes.extend(result.refresh_failed)
+        if self.future:
+            result.notes.append(_future_note(self.future, now))
+        return result
 
     def _assemble(
         self,
@@ -202,7 +254,7 @@ class LiveCatalog:
             pages: list[_Page] = []
             gaps: list[tuple[SearchRequest, str]] = []
             for planned in by_category[category.slug]:
-                page = self._page_for(planned, fetched, failures, budget)
+                page = self._page_for(planned, fetched, failures, budget, now)
                 if isinstance(page, str):
                     gaps.append((planned.request, page))
                 else:
@@ -211,14 +263,18 @@ class LiveCatalog:
                 reason = gaps[0][1] if gaps else "no requests"
                 result.problems[category.slug] = f"no eBay data and nothing cached: {reason}"
                 continue
-            for request, reason in gaps:
-                result.notes.append(f"{category.slug}: listings from offset {request.offset} are missing ({reason})")
+            incomplete = None
+            if gaps:
+                request, reason = gaps[0]
+                incomplete = f"listings from offset {request.offset} are missing and not cached ({reason})"
+                result.notes.append(f"{category.slug}: {incomplete}")
             reasons = sorted({p.stale_reason for p in pages if p.stale_reason})
             data = CategoryData(
                 slug=category.slug,
-                items=_merge_items(pages),
+                items=_merge_items(pages)[: category.items],  # the last page may hold more than asked for
                 fetched_at=min(p.fetched_at for p in pages),
                 stale_reason="; ".join(reasons) if reasons else None,
+                incomplete=incomplete,
             )
             result.categories[category.slug] = data
             if data.stale_reason:
@@ -235,6 +291,24 @@ class LiveCatalog:
             f"{today.remaining_today:,} of {api.daily_quota:,} calls left today "
             f"(resets {today.reset_at.strftime('%Y-%m-%d %H:%M %Z')})",
         )
+        failed_in_date: dict[str, list[str]] = defaultdict(list)
+        for planned in plan.calls:
+            need = planned.need
+            if need.key not in fetched and need.entry is not None and need.is_fresh(now):
+                why = failures.get(need.key, "the call was not made")
+                failed_in_date[why].append(planned.request.category)
+        for why, slugs in sorted(failed_in_date.items()):
+            result.refresh_failed.append(
+                f"not refreshed, served from the cache until its prices expire: {', '.join(sorted(set(slugs)))}: {why}"
+            )
+        waiting = sorted(
+            {p.request.category for p in plan.of("stale") if p.need.is_fresh(now) and p.need.key not in fetched}
+        )
+        if waiting:
+            result.notes.append(
+                f"not refreshed this run (the call budget does not reach them), prices shown until their limit: "
+                f"{', '.join(waiting)}"
+            )
         for reason, slugs in sorted(stale_by_reason.items()):
             result.notes.append(f"stale, served from the cache ({reason}): {', '.join(slugs)}")
         if cache.corrupt:
@@ -246,7 +320,12 @@ class LiveCatalog:
         return result
 
     def _page_for(
-        self, planned: PlannedRequest, fetched: dict[str, _Page], failures: dict[str, str], budget: CallBudget
+        self,
+        planned: PlannedRequest,
+        fetched: dict[str, _Page],
+        failures: dict[str, str],
+        budget: CallBudget,
+        plan_now: datetime,
     ) -> _Page | str:
         """The data for one request, or why there is none."""
         need = planned.need
@@ -257,10 +336,15 @@ class LiveCatalog:
             return fetched[need.key]
         if planned.action == "call":
             reason = failures.get(need.key, "the call was not made")
+        elif budget.ledger.exhausted_on(pacific_day(plan_now)):
+            reason = quota_exhausted_words(budget.ledger, plan_now)
         else:
             reason = f"the call budget ({budget_words(budget)}) does not reach it"
         if need.entry is None:
             return reason
+        if need.is_fresh(plan_now):
+            # Not refreshed, but young enough to show its price now; the page's own limit hides it in time.
+            return _Page(need.entry.response, need.entry.fetched_at)
         return _Page(need.entry.response, need.entry.fetched_at, reason)
 
     # --- Analytics ---
@@ -298,7 +382,8 @@ class LiveCatalog:
 
 
 class _Fetcher:
-    """Makes the planned calls: categories concurrently (bounded by the client), each one's pages in order."""
+    """Makes the planned calls: categories concurrently, and within a category the first page, then the rest of its
+    pages at once (all bounded by the client's concurrency), within the fetch phase's deadline."""
 
     def __init__(
         self,
@@ -308,6 +393,7 @@ class _Fetcher:
         clock: Callable[[], datetime],
         pages: dict[str, _Page],
         failures: dict[str, str],
+        deadline_seconds: float = 300.0,
     ) -> None:
         self.client = client
         self.cache = cache
@@ -315,7 +401,12 @@ class _Fetcher:
         self.clock = clock
         self.pages = pages
         self.failures = failures
+        self.deadline_seconds = deadline_seconds
         self.rejected: list[str] = []
+        self.rejected_slugs: set[str] = set()
+        self.progress: Progress | None = None
+        self.deadline_passed = False
+        self.quota_reason: str | None = None
 
     async def run(self, plan: Plan) -> int:
         order = call_order(plan.requests)
@@ -324,59 +415,94 @@ class _Fetcher:
             by_category[planned.request.category].append(planned)
         categories = list(dict.fromkeys(p.request.category for p in order))
         async with self.client:
-            outcomes = await asyncio.gather(
-                *(self._category(slug, by_category[slug]) for slug in categories), return_exceptions=True
-            )
+            tasks = [asyncio.ensure_future(self._category(slug, by_category[slug])) for slug in categories]
+            done, pending = await asyncio.wait(tasks, timeout=self.deadline_seconds) if tasks else (set(), set())
+            if pending:
+                self.deadline_passed = True
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                why = f"the fetch phase passed its deadline of {self.deadline_seconds:g} s (api.fetch_deadline_seconds)"
+                for planned in order:
+                    if planned.need.key not in self.pages:
+                        self.failures.setdefault(planned.need.key, why)
+        outcomes = [task.exception() for task in done]  # every one retrieved, so asyncio does not log them
         for outcome in outcomes:
             if isinstance(outcome, UsageError):
                 raise outcome  # invalid credentials: nothing else is worth saying
-            if isinstance(outcome, BaseException):
+        for outcome in outcomes:
+            if outcome is not None:
                 raise outcome
         if self.rejected:
             raise EbayRejectedError(self.rejected)
         return self.client.retried
 
+    def alerts(self) -> list[str]:
+        """What the owner must hear of once, however many requests it touched."""
+        out: list[str] = []
+        if self.quota_reason:
+            out.append(f"eBay: {self.quota_reason}; the build served the cache")
+        elif self.client.breaker.open:
+            out.append(f"eBay: {self.client.breaker.reason}; the build served the cache")
+        if self.deadline_passed:
+            out.append(
+                f"eBay was too slow: the fetch phase passed its deadline of {self.deadline_seconds:g} s "
+                "(api.fetch_deadline_seconds); the rest was served from the cache"
+            )
+        return out
+
     async def _category(self, slug: str, planned: list[PlannedRequest]) -> None:
-        previous: dict[str, Any] | None = None  # the previous page's answer, when known to be current
-        for item in sorted(planned, key=lambda p: p.request.offset):
-            need = item.need
-            if item.action == "fresh":
-                assert need.entry is not None
-                previous = need.entry.response
-                continue
+        ordered = sorted(planned, key=lambda p: p.request.offset)
+        first, rest = ordered[0], ordered[1:]
+        known: dict[str, Any] | None = None  # the first page's answer, when known to be current
+        if first.action == "fresh":
+            assert first.need.entry is not None
+            known = first.need.entry.response
+        elif first.action == "call":
+            known = await self._fetch(slug, first)
+        if slug in self.rejected_slugs:
+            return
+        calls = []
+        for item in rest:
             if item.action != "call":
-                previous = None
                 continue
-            if previous is not None and not previous.get("next") and item.request.offset > 0:
-                # The page before was the last one: no call, an empty page as current as that one.
-                empty = {"itemSummaries": [], "total": previous.get("total", 0), "affsite": PAST_LAST_PAGE}
-                await self._store(need, empty)
-                previous = empty
+            if known is not None and _past_the_end(known, item.request.offset):
+                # The first page says the results end before this one: no call, an empty page as current as that one.
+                empty = {"itemSummaries": [], "total": known.get("total", 0), "affsite": PAST_LAST_PAGE}
+                await self._store(item.need, empty)
                 continue
-            try:
-                response = await self.client.search(
-                    item.request.params, what=item.request.describe(), reference_id=slug
-                )
-            except BudgetExhausted as exc:
-                self.failures[need.key] = str(exc)
-                previous = None
-                continue
-            except EbayUnavailable as exc:
-                self.failures[need.key] = exc.reason
-                self._note_quota(exc, item.request)
-                previous = None
-                continue
-            except EbayRejected as exc:
-                self.rejected.append(f"category '{slug}': {exc}")
-                self.failures[need.key] = f"eBay rejected the query: {exc}"
-                return
-            await self._store(need, response)
-            previous = response
+            calls.append(self._fetch(slug, item))
+        await asyncio.gather(*calls)
+
+    async def _fetch(self, slug: str, item: PlannedRequest) -> dict[str, Any] | None:
+        need = item.need
+        try:
+            response = await self.client.search(item.request.params, what=item.request.describe(), reference_id=slug)
+        except BudgetExhausted as exc:
+            self.failures[need.key] = str(exc)
+            return None
+        except EbayUnavailable as exc:
+            self.failures[need.key] = exc.reason
+            self._note_quota(exc, item.request)
+            return None
+        except EbayRejected as exc:
+            self.rejected.append(f"category '{slug}': {exc}")
+            self.rejected_slugs.add(slug)
+            self.failures[need.key] = f"eBay rejected the query: {exc}"
+            return None
+        finally:
+            if self.progress is not None:
+                self.progress.advance()
+        await self._store(need, response)
+        return response
 
     def _note_quota(self, exc: EbayUnavailable, request: SearchRequest) -> None:
         """eBay says the day's quota is gone: the ledger remembers it, so no build calls before the reset."""
+        if not exc.quota_exhausted:
+            return
+        self.quota_reason = exc.reason
         at = self.clock()
-        if exc.quota_exhausted and not self.budget.ledger.exhausted_on(pacific_day(at)):
+        if not self.budget.ledger.exhausted_on(pacific_day(at)):
             self.budget.ledger.record(at, QUOTA_EXHAUSTED, request.describe())
 
     async def _store(self, need: Need, response: dict[str, Any]) -> None:
@@ -387,6 +513,14 @@ class _Fetcher:
         except OSError as exc:
             log.warning("could not write the eBay cache entry for %s: %s", need.request.describe(), exc.strerror)
         self.pages[need.key] = _Page(response, fetched_at)
+
+
+def _past_the_end(first: dict[str, Any], offset: int) -> bool:
+    """The first page of a result set shows that `offset` lies beyond its last item."""
+    if not first.get("next"):
+        return True
+    total = first.get("total")
+    return isinstance(total, int) and not isinstance(total, bool) and offset >= total
 
 
 class EbayRejectedError(UsageError):
@@ -451,6 +585,40 @@ def _corrupt_note(cache: ResponseCache, root: Path) -> str:
         "unreadable "
         f"and treated as missing ({'; '.join(shown)}{more})"
     )
+
+
+def _future_note(entries: list[CacheEntry], now: datetime) -> str:
+    latest = max(entry.fetched_at for entry in entries)
+    return (
+        f"{len(entries)} eBay cache {'entry is' if len(entries) == 1 else 'entries are'} dated in the future (up to "
+        f"{format_time(latest)}, it is {format_time(now)} now) and counted as missing: was the clock wrong when they "
+        "were written, or is it wrong now?"
+    )
+
+
+def check_writable(cache_dir: Path) -> None:
+    """The call ledger and the cache must be writable before any call is made: a call the ledger cannot record must
+    not go out, and an answer that cannot be cached is paid for again next time. A clear error naming the path."""
+    ledger = Ledger.path_in(cache_dir)
+    entries = ResponseCache(cache_dir).entries_dir
+    try:
+        entries.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=entries, prefix=".writable.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BuildError(
+            f"the eBay cache {entries} cannot be written ({exc.strerror}): fix its permissions or set "
+            "site.yaml cache_dir (or --cache-dir) to a writable folder; nothing was fetched"
+        ) from None
+    try:
+        fd = os.open(ledger, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.close(fd)
+    except OSError as exc:
+        raise BuildError(
+            f"the eBay call ledger {ledger} cannot be written ({exc.strerror}): it must be a writable file (move "
+            "away whatever is there); nothing was fetched"
+        ) from None
 
 
 class _NoCache(ResponseCache):

@@ -38,11 +38,35 @@ def cache_lock(
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Iterator[None]:
     """Hold the cache directory's lock for the block, waiting up to `wait_seconds` for another process to let go."""
-    path = cache_dir / LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with exclusive(
+        cache_dir / LOCK_FILE,
+        f"the eBay cache in {cache_dir / LOCK_FILE.parent}",
+        "nothing was fetched",
+        wait_seconds=wait_seconds,
+        sleep=sleep,
+        monotonic=monotonic,
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def exclusive(
+    path: Path,
+    what: str,
+    consequence: str,
+    *,
+    wait_seconds: float = WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Iterator[None]:
+    """Hold an flock on `path` for the block (`what` names the thing it guards in messages)."""
     try:
-        _acquire(fd, path, wait_seconds, sleep, monotonic)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BuildError(f"cannot create the lock file {path} ({exc.strerror}): {what} must be writable") from None
+    try:
+        _acquire(fd, path, what, consequence, wait_seconds, sleep, monotonic)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())  # who holds it, for the message another process shows
         yield
@@ -51,7 +75,13 @@ def cache_lock(
 
 
 def _acquire(
-    fd: int, path: Path, wait_seconds: float, sleep: Callable[[float], None], monotonic: Callable[[], float]
+    fd: int,
+    path: Path,
+    what: str,
+    consequence: str,
+    wait_seconds: float,
+    sleep: Callable[[float], None],
+    monotonic: Callable[[], float],
 ) -> None:
     deadline = monotonic() + wait_seconds
     said = False
@@ -64,11 +94,11 @@ def _acquire(
         holder = _holder(path)
         if monotonic() >= deadline:
             raise BuildError(
-                f"another affsite process ({holder}) has been using the eBay cache in {path.parent.parent} for "
-                f"more than {wait_seconds:.0f} s; nothing was fetched. Wait for it to finish, or stop it."
+                f"another affsite process ({holder}) has been using {what} for more than {wait_seconds:.0f} s; "
+                f"{consequence}. Wait for it to finish, or stop it."
             )
         if not said:
-            log.warning("waiting for another affsite process (%s) using the eBay cache in %s", holder, path.parent)
+            log.warning("waiting for another affsite process (%s) using %s", holder, what)
             said = True
         sleep(POLL_SECONDS)
 

@@ -29,14 +29,20 @@ class Need:
     freshness: timedelta
 
     def is_fresh(self, now: datetime) -> bool:
+        """Its price may be shown now."""
         return self.entry is not None and self.entry.age(now) < self.freshness
+
+    def is_due(self, now: datetime, horizon: timedelta) -> bool:
+        """It must be refreshed now: its price would go dark before `horizon` has passed (see schedule.py)."""
+        return self.entry is None or self.entry.age(now) + horizon >= self.freshness
 
 
 @dataclass(frozen=True)
 class PlannedRequest:
     need: Need
     action: Action
-    """fresh: served from the cache; call: fetched; stale/missing: the budget does not reach it."""
+    """fresh: served from the cache (it lasts until the next scheduled build); call: fetched; stale/missing: due,
+    but the budget does not reach it (a stale answer may still be young enough to show its price for a while)."""
 
     @property
     def request(self) -> SearchRequest:
@@ -65,7 +71,7 @@ class Plan:
         categories = len({p.request.category for p in self.requests})
         lines = [
             f"{self.source}: {len(self.requests)} request(s) for {categories} categories as of {format_time(self.now)}",
-            f"  fresh in the cache (free): {len(fresh)}",
+            f"  fresh in the cache until the next scheduled build (free): {len(fresh)}",
             f"  to call: {len(calls)} of the {len(calls) + len(stale) + len(missing)} not fresh; "
             f"budget {self.allowance} (per-build limit {self.budget.per_build:,}, "
             f"{self.budget.remaining_today:,} of {self.budget.daily_quota:,} left today, "
@@ -76,13 +82,14 @@ class Plan:
             why = "not cached" if entry is None else f"cached {format_age(entry.age(self.now))} ago"
             lines.append(f"    call {planned.request.describe()}: {why}")
         if stale:
-            lines.append(f"  served stale, beyond the budget: {len(stale)}")
+            lines.append(f"  not refreshed, beyond the budget (served from the cache): {len(stale)}")
             for planned in stale:
                 assert planned.need.entry is not None
                 age = format_age(planned.need.entry.age(self.now))
-                lines.append(f"    stale {planned.request.describe()}: {age} old")
+                shown = "price still shown" if planned.need.is_fresh(self.now) else "prices withheld"
+                lines.append(f"    stale {planned.request.describe()}: {age} old, {shown}")
         if missing:
-            lines.append(f"  no data, beyond the budget, not cached: {len(missing)} (the build fails for them)")
+            lines.append(f"  no data, beyond the budget, not cached: {len(missing)} (published with no listings)")
             for planned in missing:
                 lines.append(f"    missing {planned.request.describe()}")
         lines.append(f"cost: {len(calls)} call(s), plus retries if eBay fails (at most {self.allowance} in all)")
@@ -90,9 +97,12 @@ class Plan:
         return lines
 
 
-def make_plan(needs: Sequence[Need], allowance: int, now: datetime) -> list[PlannedRequest]:
-    """Fresh entries cost nothing; of the rest the uncached come first, then the stalest, to `allowance`."""
-    due = [i for i, need in enumerate(needs) if not need.is_fresh(now)]
+def make_plan(
+    needs: Sequence[Need], allowance: int, now: datetime, horizon: timedelta = timedelta(0)
+) -> list[PlannedRequest]:
+    """Entries that last past `horizon` cost nothing; of the rest the uncached come first, then the stalest, to
+    `allowance`."""
+    due = [i for i, need in enumerate(needs) if need.is_due(now, horizon)]
     earliest = datetime.min.replace(tzinfo=UTC)
 
     def priority(index: int) -> tuple[int, datetime, int]:
@@ -102,7 +112,7 @@ def make_plan(needs: Sequence[Need], allowance: int, now: datetime) -> list[Plan
     chosen = set(sorted(due, key=priority)[: max(allowance, 0)])
     planned: list[PlannedRequest] = []
     for i, need in enumerate(needs):
-        if need.is_fresh(now):
+        if not need.is_due(now, horizon):
             action: Action = "fresh"
         elif i in chosen:
             action = "call"

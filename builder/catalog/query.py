@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..config import BUYING_OPTIONS, CONDITION_IDS, MAX_SEARCH_RESULTS, SORTS, CategoryConfig, SiteConfig
@@ -46,9 +45,11 @@ def search_filter(category: CategoryConfig, site: SiteConfig) -> str:
 
 
 def search_requests(category: CategoryConfig, site: SiteConfig) -> list[SearchRequest]:
-    """Every call the category needs: one per page of up to 200 items, offsets multiples of the limit, < 10,000."""
+    """Every call the category needs, and no more items than it asks for: pages of 200, then a last page just large
+    enough for the rest (450 items: 200, 200 and 50). eBay wants each offset to be a multiple of its limit, so the
+    last page's limit is the smallest one that divides its offset and covers the rest; the build then keeps exactly
+    `items`."""
     wanted = min(category.items, MAX_SEARCH_RESULTS)
-    limit = min(wanted, MAX_LIMIT)
     base: list[tuple[str, str]] = []
     if category.q:
         base.append(("q", category.q))
@@ -58,10 +59,18 @@ def search_requests(category: CategoryConfig, site: SiteConfig) -> list[SearchRe
     sort = SORTS[category.sort]
     if sort:
         base.append(("sort", sort))
-    base.append(("limit", str(limit)))
-    pages = math.ceil(wanted / limit)
-    return [
-        SearchRequest(category.slug, (*base, ("offset", str(page * limit))))
-        for page in range(pages)
-        if page * limit < MAX_SEARCH_RESULTS
-    ]
+    requests: list[SearchRequest] = []
+    offset = 0
+    while offset < wanted:
+        rest = wanted - offset
+        limit = MAX_LIMIT if rest >= MAX_LIMIT else last_page_limit(offset, rest)
+        requests.append(SearchRequest(category.slug, (*base, ("limit", str(limit)), ("offset", str(offset)))))
+        offset += limit
+    return requests
+
+
+def last_page_limit(offset: int, rest: int) -> int:
+    """The smallest limit of at least `rest` that `offset` is a multiple of (eBay error 12515 otherwise)."""
+    if offset == 0:
+        return rest
+    return next(limit for limit in range(rest, MAX_LIMIT + 1) if offset % limit == 0)

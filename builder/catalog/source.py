@@ -27,6 +27,9 @@ class CategoryData:
     """When the oldest page of this data was fetched from eBay: the age the category's prices must state."""
     stale_reason: str | None = None
     """Why this data is older than the freshness limit (budget spent, eBay failing), or None when it is fresh."""
+    incomplete: str | None = None
+    """Why some of the category's pages are missing (a later page failed and nothing is cached for it): the category
+    is published without prices, as stale data is."""
     raw_digest: str | None = None
     """A digest of the bytes `items` was parsed from, when the source has them at hand: a build then tells unchanged
     data by it instead of encoding every item again (a tenth of a second per 10,000 items)."""
@@ -40,6 +43,11 @@ class CatalogResult:
     """Why a category has no data, per slug."""
     notes: list[str] = field(default_factory=list)
     """Lines for the build summary: calls made, stale categories and why, cache size."""
+    refresh_failed: list[str] = field(default_factory=list)
+    """Refreshes that failed while the cached answer is still in date (its prices go dark before the next build)."""
+    alerts: list[str] = field(default_factory=list)
+    """What the site owner must learn of even when the build succeeds (eBay down, quota gone, the fetch deadline
+    passed): warnings in the summary, annotations in GitHub Actions."""
     empty: dict[str, str] = field(default_factory=dict)
     """Categories this source has no data for that still get a page (one saying no listings match right now), per
     slug with the warning the build gives for them: see `publish_empty`."""
