@@ -169,8 +169,13 @@ def test_the_scaffolds_workflows_install_from_requirements_and_never_from_this_r
         assert "uv sync" not in text and "tests/" not in text, name  # nothing that only this repository has
     rebuild = yaml.safe_load((SCAFFOLD_DIR / "dot-github/workflows/rebuild.yml").read_text())
     runs = [s.get("run", "") for s in rebuild["jobs"]["rebuild"]["steps"]]
-    assert "affsite build --live --strict" in runs
     assert any("netlify-cli" in r and "--dir output" in r for r in runs)
+    # The same schedule, build and prune as this repository's own rebuild, so a new site gets the publish policy,
+    # refresh ahead and the licence's deletion rule (docs/live-data.md).
+    ours = yaml.safe_load((REPO / ".github/workflows/rebuild.yml").read_text())
+    assert rebuild[True]["schedule"] == ours[True]["schedule"]  # YAML 1.1 reads the key `on` as True
+    affsite_steps = [r for r in (s.get("run", "") for s in ours["jobs"]["rebuild"]["steps"]) if r.startswith("affsite ")]
+    assert affsite_steps and all(step in runs for step in affsite_steps)
 
 
 @pytest.mark.parametrize("name", sorted(scaffold_files()))
