@@ -54,7 +54,9 @@ def report_to_actions(
         lines.append("")
     else:
         lines += ["**Published.**", ""]
-    lines += ["```", *summary, "```", ""]
+    summary = list(summary)
+    if summary:
+        lines += ["```", *summary, "```", ""]
     try:
         with Path(path).open("a", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")

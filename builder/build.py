@@ -83,7 +83,7 @@ def run_build_command(
     try:
         report = build_site(site, source, options, now)
     except AffsiteError as exc:
-        report_to_actions([], "\n".join(exc.lines()), exc.lines())
+        report_to_actions([], "\n".join(exc.lines()), [])
         raise
     lines = report.lines()
     for line in lines:

@@ -116,7 +116,8 @@ def check(found: Assessment, max_stale: float) -> None:
         return
     raise BuildError(
         f"{len(found.affected)} of {found.total} categories ({found.share:.0%}) have no fresh data, more than "
-        f"--max-stale {max_stale:.0%}, so nothing was published:\n" + "\n".join(f"  {line}" for line in found.grouped())
+        f"--max-stale {max_stale:.0%}, so this build published nothing (the site online stays as it was); it "
+        "would have been:\n" + "\n".join(f"  {line}" for line in found.grouped())
     )
 
 

@@ -192,6 +192,9 @@ def test_ebay_down_everywhere_costs_a_handful_of_calls(site_dir: SiteDir, ebay: 
     assert run.calls <= 5 and run.code == 1
     assert "50 of 50 categories (100%) have no fresh data" in run.err
     assert "::error title=affsite build::" in run.out
+    # The job summary says it failed, and says why once (not the error twice).
+    last = owner.summary.read_text().rsplit("## affsite build", 1)[1]
+    assert "**Failed: nothing was published.**" in last and last.count("50 of 50 categories") == 1
 
 
 def test_quota_exhausted_costs_exactly_one_call_and_is_remembered(site_dir: SiteDir, ebay: FakeEbay) -> None:
