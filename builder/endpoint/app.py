@@ -26,7 +26,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import BackgroundTasks, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -37,15 +37,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Scope
 
 from .. import clock as system_clock
+from . import outbox
 from .clickwriter import ClickWriteError, ClickWriter
 from .logs import request_id_var
-from .mail import Mailer, confirmation_message, make_mailer
+from .mail import Mailer, make_mailer
 from .manifest_source import ManifestSource
 from .middleware import EdgeMiddleware
 from .migrate import check_schema
 from .pages import render_page
 from .problems import ApiProblem, error_body, responses
 from .ratelimit import MemoryRateLimiter
+from .sender import Sender
 from .settings import Settings, load_settings
 from .store import ClickRow, Store
 from .tokens import Signer, TokenError, keyed_hash
@@ -87,11 +89,20 @@ class SubscribeAccepted(BaseModel):
     message: str
 
 
+class OutboxHealth(BaseModel):
+    queued: int = Field(description="mails waiting to be sent")
+    retrying: int = Field(description="queued mails that failed at least once")
+    failed: int = Field(description="mails given up on (a permanent refusal, or 72 hours of failures)")
+    oldest_queued_seconds: float | None = Field(description="age of the oldest waiting mail")
+    last_error: str | None = Field(description="the latest SMTP error (class and code, no address)")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     manifest_items: int
     manifest_generated_at: str
+    outbox: OutboxHealth
 
 
 _ACCEPTED = SubscribeAccepted(
@@ -109,6 +120,7 @@ class Runtime:
     writer: ClickWriter
     signer: Signer
     click_limiter: MemoryRateLimiter
+    sender: Sender
 
     def hash(self, scope: str, value: str) -> str:
         return keyed_hash(self.settings.secret_key.reveal(), scope, value)
@@ -126,15 +138,20 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     own_store = store is None
+    the_store = store or Store.from_url(settings.database_url)
+    the_mailer = mailer or make_mailer(settings)
+    the_clock = clock or system_clock.now
+    signer = Signer(settings.secret_key.reveal())
     runtime = Runtime(
         settings=settings,
-        store=store or Store.from_url(settings.database_url),
-        mailer=mailer or make_mailer(settings),
-        clock=clock or system_clock.now,
+        store=the_store,
+        mailer=the_mailer,
+        clock=the_clock,
         manifest=ManifestSource(settings.manifest),
         writer=ClickWriter(lambda rows: runtime.store.insert_clicks(rows)),
-        signer=Signer(settings.secret_key.reveal()),
+        signer=signer,
         click_limiter=MemoryRateLimiter(settings.clicks_per_ip_per_minute, 60.0),
+        sender=Sender(store=the_store, settings=settings, signer=signer, mailer=the_mailer, clock=the_clock),
     )
 
     @contextlib.asynccontextmanager
@@ -144,14 +161,17 @@ def create_app(
         if not runtime.manifest.loaded:
             log.error("no manifest yet: every click is refused until one loads", extra={"manifest": "missing"})
         poller = asyncio.create_task(runtime.manifest.run(settings.manifest_reload_seconds))
+        sending = asyncio.create_task(runtime.sender.run())
         runtime.writer.start()
         log.info("endpoint ready", extra={"database": runtime.store.engine.dialect.name})
         try:
             yield
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            for task in (poller, sending):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            runtime.sender.close()
             await run_in_threadpool(runtime.writer.stop)
             if own_store:
                 runtime.store.close()
@@ -229,11 +249,19 @@ def _content_type(request: Request) -> str:
 
 def _cross_site(request: Request, allowed: set[str]) -> bool:
     """A browser post from another site: its Origin is not ours, or (no Origin) Sec-Fetch-Site says
-    cross-site."""
+    cross-site.
+
+    `Origin: null` is what a browser sends for a form posted from a page whose Referrer-Policy is `no-referrer`
+    (and from sandboxed frames, data: URLs and after cross-site redirects): it is accepted only when the browser
+    also says the request is `Sec-Fetch-Site: same-origin`, a header pages cannot set or forge."""
     origin = request.headers.get("origin")
+    fetch_site = request.headers.get("sec-fetch-site", "").strip().lower()
     if origin is not None:
-        return origin.strip().lower().rstrip("/") not in allowed
-    return request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site"
+        origin = origin.strip().lower().rstrip("/")
+        if origin == "null":
+            return fetch_site != "same-origin"
+        return origin not in allowed
+    return fetch_site == "cross-site"
 
 
 def _is_prefetch(request: Request) -> bool:
@@ -279,7 +307,10 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         except SQLAlchemyError as exc:
             log.error("visitor salt unavailable", extra={"error": type(exc).__name__})
             raise ApiProblem(503, "database_unavailable", "The click could not be stored; try again.") from None
-        return visitor_hash(salt, ip, request.headers.get("user-agent", "")[:512])
+        # the stored salt alone does not give visitors' hashes back: it is keyed with the secret key, which is
+        # not in the database, so a stolen backup cannot be used to test IP addresses against stored hashes
+        keyed_salt = rt.hash("visitor-salt", salt)
+        return visitor_hash(keyed_salt, ip, request.headers.get("user-agent", "")[:512])
 
     click_body = {
         "required": True,
@@ -389,11 +420,11 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         responses={
             303: {"description": "Form post: to the site's thank-you page"},
             **responses(400, 403, 413, 415),
-            **responses(422, 429, html=True),  # a form post gets a page it can show
+            **responses(422, 429, 503, html=True),  # a form post gets a page it can show
         },
         openapi_extra={"requestBody": subscribe_body},
     )
-    async def subscribe(request: Request, background: BackgroundTasks) -> Response:
+    async def subscribe(request: Request) -> Response:
         content_type = _content_type(request)
         is_form = content_type == "application/x-www-form-urlencoded"
         if not is_form and content_type != "application/json":
@@ -441,10 +472,23 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
                     page,
                     {"Retry-After": str(3600 - int(now.timestamp()) % 3600)},
                 )
-        outcome = await run_in_threadpool(rt.store.subscribe, email, email_key, ip_hash, now)
+        try:
+            outcome = await run_in_threadpool(
+                rt.store.subscribe,
+                email,
+                email_key,
+                ip_hash,
+                now,
+                confirm_ttl=timedelta(hours=settings.confirm_ttl_hours),
+            )
+        except SQLAlchemyError as exc:
+            log.error("subscribe: not stored", extra={"error": type(exc).__name__})
+            return _subscribe_error(
+                is_form, 503, "database_unavailable", "Your sign-up could not be stored; please try again.", page
+            )
         log.info("subscribe", extra={"outcome": outcome.action})
-        if outcome.action == "send_confirmation" and outcome.nonce:
-            background.add_task(_send_confirmation, rt, email, outcome.subscriber_id, outcome.nonce, now)
+        if outcome.action == "queued":
+            rt.sender.wake()  # the confirmation is in the outbox (committed with the sign-up); send it now
         return accepted()
 
     html_errors = responses(400, 403, 413, 422, html=True)  # pages for people, JSON for the edge's refusals
@@ -520,20 +564,29 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         log.info("unsubscribe", extra={"outcome": "unsubscribed" if changed else "not_subscribed"})
         return page(200, "You are unsubscribed", "You will not receive the newsletter any more.")
 
-    @app.get("/api/health", response_model=Health, summary="Liveness and database check", responses=responses(503))
+    @app.get(
+        "/api/health",
+        response_model=Health,
+        summary="Liveness: the database takes writes, a manifest is loaded; and the outbox's state",
+        responses=responses(503),
+    )
     async def health() -> Response:
         try:
-            await run_in_threadpool(rt.store.ping)
+            await run_in_threadpool(rt.store.check_writable)
+            mail = await run_in_threadpool(outbox.stats, rt.store.engine, rt.clock())
         except Exception as exc:
             log.error("health: database unavailable", extra={"error": type(exc).__name__})
-            raise ApiProblem(503, "database_unavailable", "The database does not answer.") from None
+            raise ApiProblem(503, "database_unavailable", "The database does not take writes.") from None
         manifest = rt.manifest.current
+        if not rt.manifest.loaded:
+            raise ApiProblem(503, "manifest_missing", "No manifest is loaded yet: clicks are refused.")
         return JSONResponse(
             {
                 "status": "ok",
                 "database": "ok",
                 "manifest_items": len(manifest.items),
                 "manifest_generated_at": manifest.generated_at,
+                "outbox": dataclasses.asdict(mail),
             }
         )
 
@@ -559,24 +612,3 @@ def _subscribe_error(
         response.headers.update(headers or {})
         return response
     raise ApiProblem(status, code, message, headers)
-
-
-def _send_confirmation(rt: Runtime, email: str, subscriber_id: int, nonce: str, now: datetime) -> None:
-    """Background task after the 202/303: sign the links and send the mail (failures logged, never the
-    address)."""
-    settings = rt.settings
-    expires = now + timedelta(hours=settings.confirm_ttl_hours)
-    confirm_token = rt.signer.make("confirm", subscriber_id, nonce=nonce, expires=expires)
-    unsubscribe_token = rt.signer.make("unsubscribe", subscriber_id)
-    message = confirmation_message(
-        settings,
-        email,
-        f"{settings.public_base}/api/confirm?token={confirm_token}",
-        f"{settings.public_base}/api/unsubscribe?token={unsubscribe_token}",
-    )
-    try:
-        rt.mailer.send(message)
-    except Exception as exc:
-        log.error("confirmation mail not sent", extra={"error": type(exc).__name__, "subscriber": subscriber_id})
-        return
-    log.info("confirmation mail sent", extra={"subscriber": subscriber_id})

@@ -1,5 +1,5 @@
-"""Confirmation mails: built with the standard library, sent over SMTP (or, in --dev without a server, to
-files).
+"""Mails: built with the standard library, sent over SMTP (or, in --dev without a server, to files) by the outbox's
+sender (`sender.py`), never by a request.
 
 Every mail carries an unsubscribe link and the RFC 2369 / RFC 8058 headers `List-Unsubscribe` and
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, so mail clients offer a one-step unsubscribe.
@@ -7,9 +7,12 @@ Every mail carries an unsubscribe link and the RFC 2369 / RFC 8058 headers `List
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
+import socket
 import ssl
+import threading
 import time
 import uuid
 from email.message import EmailMessage
@@ -26,14 +29,20 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def confirmation_message(settings: Settings, to: str, confirm_url: str, unsubscribe_url: str) -> EmailMessage:
+def sender_domain(settings: Settings) -> str:
+    return settings.sender.rsplit("@", 1)[-1]
+
+
+def confirmation_message(
+    settings: Settings, to: str, confirm_url: str, unsubscribe_url: str, *, message_id: str | None = None
+) -> EmailMessage:
     name = settings.display_name
     message = EmailMessage()
     message["Subject"] = f"Please confirm your subscription to {name}"
     message["From"] = settings.sender
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[-1])
+    message["Message-ID"] = message_id or make_msgid(domain=sender_domain(settings))
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
@@ -49,13 +58,27 @@ def confirmation_message(settings: Settings, to: str, confirm_url: str, unsubscr
     return message
 
 
-class SmtpMailer:
-    """Sends over SMTP with STARTTLS (default), implicit TLS, or plain (a local relay); retries twice."""
+class MailError(Exception):
+    """A mail was not sent. `permanent`: the server refused it for good (5xx), trying again will not help."""
 
-    def __init__(self, settings: Settings, *, timeout: float = 15.0, attempts: int = 3) -> None:
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class SmtpMailer:
+    """Sends one mail over SMTP with STARTTLS (default), implicit TLS, or plain (a local relay).
+
+    Three bounds keep a slow or hung server from holding the sender: `timeout` for the connection and for each
+    command's answer (the socket timeout), and `send_timeout` for the whole exchange, after which a watchdog shuts
+    the socket down (a blocked read returns at once). There is no retry here: the outbox retries, with backoff.
+    """
+
+    def __init__(self, settings: Settings, *, timeout: float | None = None, send_timeout: float | None = None) -> None:
         self._settings = settings
-        self._timeout = timeout
-        self._attempts = attempts
+        self._timeout = settings.smtp_timeout if timeout is None else timeout
+        self._send_timeout = settings.smtp_send_timeout if send_timeout is None else send_timeout
 
     def _connect(self) -> smtplib.SMTP:
         s = self._settings
@@ -69,21 +92,40 @@ class SmtpMailer:
         return client
 
     def send(self, message: EmailMessage) -> None:
-        for attempt in range(1, self._attempts + 1):
-            try:
-                with self._connect() as client:
-                    if self._settings.smtp_username:
-                        client.login(self._settings.smtp_username, self._settings.smtp_password.reveal())
-                    client.send_message(message)
-                return
-            except (OSError, smtplib.SMTPException) as exc:
-                transient = not isinstance(exc, smtplib.SMTPResponseException) or (
-                    exc.smtp_code >= 400 and exc.smtp_code < 500
-                )
-                log.warning("mail not sent", extra={"attempt": attempt, "error": type(exc).__name__})
-                if attempt == self._attempts or not transient:
-                    raise
-                time.sleep(0.5 * attempt)
+        holder: list[smtplib.SMTP] = []
+        expired = threading.Event()
+
+        def watchdog() -> None:
+            expired.set()
+            for client in holder:
+                sock = getattr(client, "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(self._send_timeout, watchdog)
+        timer.daemon = True
+        timer.start()
+        try:
+            client = self._connect()
+            holder.append(client)
+            if expired.is_set():
+                watchdog()
+            with client:
+                if self._settings.smtp_username:
+                    client.login(self._settings.smtp_username, self._settings.smtp_password.reveal())
+                client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            permanent = all(code >= 500 for code in codes)
+            raise MailError(f"SMTPRecipientsRefused {codes[0] if codes else ''}".strip(), permanent=permanent) from None
+        except smtplib.SMTPResponseException as exc:
+            raise MailError(f"{type(exc).__name__} {exc.smtp_code}", permanent=exc.smtp_code >= 500) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            reason = "SMTP send timed out" if expired.is_set() else type(exc).__name__
+            raise MailError(reason, permanent=False) from None
+        finally:
+            timer.cancel()
 
 
 class FileMailer:

@@ -24,7 +24,9 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{8,64}")
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: with no-referrer a browser posts the confirm page's form with `Origin: null`,
+    # which the same-origin check cannot tell from a cross-site post; same-origin still sends nothing to eBay
+    (b"referrer-policy", b"same-origin"),
     (b"strict-transport-security", b"max-age=63072000"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"interest-cohort=(), camera=(), microphone=(), geolocation=()"),

@@ -60,6 +60,14 @@ class Settings:
     """SMTP_PASSWORD."""
     mail_from: str = ""
     """SMTP_FROM: the From address of confirmation mails; default `newsletter@<site host>`."""
+    smtp_timeout: float = 10.0
+    """SMTP_TIMEOUT: seconds to wait for the connection and for each answer of the SMTP server."""
+    smtp_send_timeout: float = 30.0
+    """SMTP_SEND_TIMEOUT: seconds one whole mail may take to send; then it is cut off and retried later."""
+    outbox_poll_seconds: float = 2.0
+    """AFFSITE_OUTBOX_POLL_SECONDS: how often the sender looks for due mails (a sign-up wakes it at once)."""
+    purge_unsubscribed_days: int = 30
+    """AFFSITE_PURGE_UNSUBSCRIBED_DAYS: unsubscribed addresses are erased this many days after they left."""
     outbox_dir: str = "data/outbox"
     """AFFSITE_OUTBOX_DIR: in --dev without SMTP_HOST, mails are written here as .eml files."""
     trusted_proxies: tuple[IPNetwork, ...] = ()
@@ -128,6 +136,19 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dev: bool | None 
             value = int(raw)
         except ValueError:
             problems.append(f"Config '{name}' has value {raw!r}. Not a valid int.")
+            return default
+        if not low <= value <= high:
+            problems.append(f"Config '{name}' has value {value}. Expected {low} to {high}.")
+        return value
+
+    def number(name: str, default: float, low: float, high: float) -> float:
+        raw = env.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.append(f"Config '{name}' has value {raw!r}. Not a valid number.")
             return default
         if not low <= value <= high:
             problems.append(f"Config '{name}' has value {value}. Expected {low} to {high}.")
@@ -208,6 +229,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dev: bool | None 
         smtp_username=text("SMTP_USERNAME", "", 320),
         smtp_password=Secret(env.get("SMTP_PASSWORD", "")),
         mail_from=text("SMTP_FROM", "", 320),
+        smtp_timeout=number("SMTP_TIMEOUT", 10.0, 0.05, 600),
+        smtp_send_timeout=number("SMTP_SEND_TIMEOUT", 30.0, 0.1, 3600),
+        outbox_poll_seconds=number("AFFSITE_OUTBOX_POLL_SECONDS", 2.0, 0.01, 3600),
+        purge_unsubscribed_days=integer("AFFSITE_PURGE_UNSUBSCRIBED_DAYS", 30, 1, 3650),
         outbox_dir=text("AFFSITE_OUTBOX_DIR", "data/outbox"),
         trusted_proxies=tuple(proxies),
         netlify_proxy_secret=Secret(env.get("AFFSITE_NETLIFY_PROXY_SECRET", "")),

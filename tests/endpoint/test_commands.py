@@ -65,7 +65,7 @@ def test_migrate_then_schema_is_current(
     assert main(["stats"]) == 1  # no tables yet: told to migrate
     assert "affsite endpoint migrate" in capsys.readouterr().err
     assert main(["endpoint", "migrate"]) == 0
-    assert "to revision 0001" in capsys.readouterr().out
+    assert "to revision 0002" in capsys.readouterr().out
     assert main(["endpoint", "migrate"]) == 0
     assert "up to date" in capsys.readouterr().out
 
