@@ -8,6 +8,7 @@ Every mail carries an unsubscribe link and the RFC 2369 / RFC 8058 headers `List
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import logging
 import smtplib
 import socket
@@ -25,6 +26,11 @@ from .settings import Settings
 log = logging.getLogger("affsite.endpoint.mail")
 
 
+# RFC 5322 allows lines of 998 characters. At the default 78 a List-Unsubscribe URL (one long token) would be
+# RFC 2047-encoded, and mail clients would not find the URL in it.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
@@ -37,7 +43,7 @@ def confirmation_message(
     settings: Settings, to: str, confirm_url: str, unsubscribe_url: str, *, message_id: str | None = None
 ) -> EmailMessage:
     name = settings.display_name
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Please confirm your subscription to {name}"
     message["From"] = settings.sender
     message["To"] = to

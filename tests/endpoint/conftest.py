@@ -112,12 +112,17 @@ class MailSink:
     host: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # as received, for what a parser would hide (header encoding)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refuse: bool = False  # answer every mail with a temporary failure (451)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "451 4.3.0 try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)  # type: ignore[arg-type]
+            self.raw.append(bytes(envelope.content))
         return "250 OK"
 
     def wait(self, count: int = 1, timeout: float = 5.0) -> list[EmailMessage]:

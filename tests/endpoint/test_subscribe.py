@@ -38,6 +38,8 @@ def test_double_opt_in_and_one_click_unsubscribe(endpoint: Endpoint) -> None:
     confirm_url, unsubscribe_url = _links(mail)
     assert mail["List-Unsubscribe"] == f"<{unsubscribe_url}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # the header as sent: the URL itself (a mail client does not decode RFC 2047 words in List-Unsubscribe)
+    assert f"List-Unsubscribe: <{unsubscribe_url}>".encode() in endpoint.smtp.raw[0]
     assert confirm_url.startswith(SITE + "/api/confirm?token=")
     assert _status(endpoint) == ["pending"]
 
