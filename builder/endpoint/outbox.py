@@ -60,7 +60,7 @@ def message_id(key: str, domain: str) -> str:
 
 def backoff(attempts: int) -> timedelta:
     """The wait before the next attempt after `attempts` failed ones: 30 s, 1 min, 2 min, ..., at most 1 h."""
-    wait: timedelta = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    wait: timedelta = FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 20))  # 2**20 * 30 s is far past the cap
     return min(wait, MAX_RETRY)
 
 

@@ -79,6 +79,8 @@ class Sender:
                 await self._purge_if_due()
             except SQLAlchemyError as exc:
                 log.error("outbox: database unavailable", extra={"error": type(exc).__name__})
+            except Exception:  # a bug must not stop the mail for good: log it and go on at the next poll
+                log.exception("outbox: the sender failed")
             if sent == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
