@@ -1,4 +1,5 @@
-"""CLI commands of the endpoint: `affsite endpoint [migrate]`, `affsite subscribers export|delete`, `affsite stats`.
+"""CLI commands of the endpoint: `affsite endpoint [migrate]`, `affsite subscribers export|delete|pending`,
+`affsite stats`.
 
 Only argparse is imported here; FastAPI, SQLAlchemy and uvicorn are imported inside the handlers.
 """
@@ -38,6 +39,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     delete = actions.add_parser("delete", help="erase one person (every stored field) by address")
     delete.add_argument("email", metavar="EMAIL")
     delete.set_defaults(func=_run_delete)
+    pending = actions.add_parser(
+        "pending", help="list sign-ups that are not confirmed yet, and the state of their confirmation mail"
+    )
+    pending.add_argument(
+        "--resend", action="store_true", help="queue a new confirmation mail for each (the endpoint sends it)"
+    )
+    pending.set_defaults(func=_run_pending)
     subscribers.set_defaults(func=lambda _args: _usage(subscribers))
 
     stats = commands.add_parser("stats", help="clicks by day, category and item (bots left out)")
@@ -174,17 +182,71 @@ def _csv_safe(cell: str) -> str:
 
 
 def _run_delete(args: argparse.Namespace) -> int:
+    import os
+
     from ..errors import AffsiteError
+    from .tokens import keyed_hash
 
     key = _normalize(args.email)
+    secret = os.environ.get("AFFSITE_SECRET_KEY", "")
+    # the per-address rate-limit counter is keyed with the secret key; without it, it expires within two days
+    keys = [f"sub-addr:{keyed_hash(secret, 'address', key)}"] if secret else []
     store = _open_store()
     try:
-        deleted = store.delete_subscriber(key)
+        deleted = store.delete_subscriber(key, keys)
     finally:
         store.close()
     if not deleted:
         raise AffsiteError("no subscriber has that address; nothing was deleted")
-    print("deleted the subscriber and everything stored about them")
+    print("deleted the subscriber and everything stored about them (their mails and rate-limit counters too)")
+    if not secret:
+        print(
+            "note: AFFSITE_SECRET_KEY is not set, so the sign-up counter of this address (a keyed hash) could not "
+            "be found; it expires on its own within two days",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run_pending(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .schema import outbox
+
+    store = _open_store()
+    now = clock.now()
+    try:
+        people = store.pending()
+        with store.engine.connect() as connection:
+            states = {
+                int(row.subscriber_id): (row.status, row.attempts, row.last_error)
+                for row in connection.execute(
+                    select(outbox.c.subscriber_id, outbox.c.status, outbox.c.attempts, outbox.c.last_error)
+                    .where(outbox.c.kind == "confirm")
+                    .order_by(outbox.c.id)
+                )
+            }
+        queued = 0
+        for person in people:
+            hours = (now - person.requested_at).total_seconds() / 3600
+            status, attempts, error = states.get(person.subscriber_id, ("none", 0, None))
+            mail = (
+                f"mail {status}"
+                + (f" after {attempts} attempt(s)" if attempts else "")
+                + (f": {error}" if error else "")
+            )
+            print(f"{person.email}\tsigned up {hours:.1f} h ago\t{mail}")
+            if args.resend and store.resend_confirmation(person.subscriber_id, now):
+                queued += 1
+    finally:
+        store.close()
+    print(f"{len(people)} sign-up(s) waiting for confirmation", file=sys.stderr)
+    if args.resend:
+        print(
+            f"queued {queued} new confirmation mail(s); the running endpoint sends them "
+            f"({len(people) - queued} already had one waiting)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -83,8 +83,9 @@ def enqueue(
         next_attempt_at=now,
         attempts=0,
     )
-    result = connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
-    return bool(result.rowcount == 1)
+    # RETURNING, not rowcount: PostgreSQL's driver reports no row count for an INSERT that returns rows
+    inserted = connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]).returning(outbox.c.id))
+    return inserted.scalar_one_or_none() is not None
 
 
 def claim(engine: Engine, now: datetime, *, limit: int = 20, lease: timedelta = LEASE) -> list[Mail]:
