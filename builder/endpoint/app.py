@@ -2,9 +2,10 @@
 factory uvicorn's workers call.
 
 Routes:
-    POST /api/clicks       beacon from a product page (text/plain or JSON, <= 2 KB) -> 204
-    GET  /go/{item_id}     tracked redirect for newsletters and no-JS visitors -> 302
-                           (HEAD requests and prefetches are not counted)
+    POST /api/clicks       beacon from a product page (text/plain or JSON, <= 2 KB) -> 204; or the browser's
+                           `<a ping>` (text/ping, the item in the query string), which counts clicks without script
+    GET  /go/{item_id}     a page saying "you are going to eBay" with a normal link (old newsletter links); never
+                           an automatic redirect, which EPN forbids from one's own domain
     POST /api/subscribe    HTML form (303 to the thank-you page) or JSON (202)
     GET/POST /api/confirm      double opt-in: a page with a button; the POST confirms
     GET/POST /api/unsubscribe  a page with a button; the POST (also RFC 8058 one-click) unsubscribes
@@ -23,7 +24,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import FastAPI, Query, Request
@@ -64,7 +65,10 @@ BODY_LIMITS = {
 }
 THANKS_PATH = "/newsletter/thanks/"
 _ITEM_ID_RE = re.compile(r"\d{1,20}")
-_PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
+GO_PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 # -- inputs
@@ -264,13 +268,6 @@ def _cross_site(request: Request, allowed: set[str]) -> bool:
     return fetch_site == "cross-site"
 
 
-def _is_prefetch(request: Request) -> bool:
-    return any(
-        any(word in request.headers.get(name, "").lower() for word in ("prefetch", "prerender", "preview"))
-        for name in _PREFETCH_HEADERS
-    )
-
-
 def _form(body: bytes) -> dict[str, str]:
     try:
         text = body.decode("utf-8")
@@ -331,12 +328,24 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         },
         openapi_extra={"requestBody": click_body},
     )
-    async def post_click(request: Request) -> Response:
+    async def post_click(
+        request: Request,
+        ping_item: str = Query("", alias="item", max_length=20, description="text/ping only: the item id"),
+        ping_category: str = Query("", alias="category", max_length=100, description="text/ping only: its category"),
+        via: Literal["", "go"] = Query("", description="text/ping only: `go` from the /go/ page"),
+    ) -> Response:
         if _cross_site(request, allowed_origins):
             raise ApiProblem(403, "cross_site", "Clicks are only accepted from the site's own pages.")
-        if _content_type(request) not in ("text/plain", "application/json"):
+        content_type = _content_type(request)
+        if content_type not in ("text/plain", "application/json", "text/ping"):
             raise ApiProblem(415, "unsupported_media_type", "Send the click as text/plain or application/json.")
         body = await request.body()
+        source = "beacon"
+        if content_type == "text/ping":
+            # <a ping>: the browser posts "PING" and names the page in Ping-From; the item is in our query string
+            source = "go" if via == "go" else "ping"
+            page_path = urlsplit(request.headers.get("ping-from", "")).path[:512]
+            body = json.dumps({"item_id": ping_item, "category": ping_category, "page": page_path}).encode()
         try:
             click = ClickIn.model_validate_json(body)
         except ValidationError as exc:
@@ -359,7 +368,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             referrer_host=referrer_host(request.headers.get("referer")),
             visitor=await visitor(request, ip, now),
             is_bot=is_bot(request.headers.get("user-agent", "")),
-            source="beacon",
+            source=source,
         )
         try:
             await rt.writer.record(row)
@@ -367,42 +376,35 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             raise ApiProblem(503, "database_unavailable", "The click could not be stored; try again.") from None
         return Response(status_code=204)
 
-    @app.head("/go/{item_id}", response_class=Response, include_in_schema=False)
     @app.get(
         "/go/{item_id}",
-        response_class=Response,
-        summary="Redirect to an item's tracked eBay URL and count the click",
-        responses={
-            302: {"description": "To the tracked eBay URL (from the manifest, never from the request)"},
-            404: {"description": "Unknown item", "content": {"text/html": {"schema": {"type": "string"}}}},
-        },
+        response_class=HTMLResponse,
+        summary="A page that says where the link goes, with a normal link to the item on eBay",
+        responses={404: {"description": "Unknown item: a page that leads back to the site"}},
     )
-    async def go(request: Request, item_id: str) -> Response:
+    async def go(item_id: str) -> Response:
+        """EPN forbids redirecting from one's own domain to eBay with an affiliate link, so old /go/ links (from
+        newsletters sent before) get a page with the tracked link; the click is counted by the link's `ping`."""
         item = rt.manifest.current.items.get(item_id) if _ITEM_ID_RE.fullmatch(item_id) else None
         if item is None:
-            return page(404, "This item is gone", "The item you were looking for is no longer on the site.")
-        redirect = RedirectResponse(item.url, status_code=302, headers={"Cache-Control": "no-store"})
-        if request.method != "GET" or _is_prefetch(request):
-            return redirect
-        ip = client(request)
-        if not rt.click_limiter.hit(ip):
-            return redirect
-        now = rt.clock()
-        row = ClickRow(
-            occurred_at=now,
-            item_id=item.item_id,
-            category=(item.categories or ("",))[0],
-            page="",
-            referrer_host=referrer_host(request.headers.get("referer")),
-            visitor="",
-            is_bot=is_bot(request.headers.get("user-agent", "")),
-            source="go",
+            return page(
+                404,
+                "This item is gone",
+                "The item you were looking for is no longer on the site. The site has many more like it.",
+            )
+        query = f"item={quote(item.item_id)}&category={quote((item.categories or ('',))[0])}&via=go"
+        response = page(
+            200,
+            "You are going to eBay",
+            f"{item.title}" if item.title else "The item is on eBay.",
+            "The link below opens the item on eBay. We may earn a commission if you buy (eBay Partner Network).",
+            link=(item.url, "Continue to eBay"),
+            ping=f"/api/clicks?{query}",
         )
-        # the visitor still gets to the item when the write fails; the failure is logged
-        with contextlib.suppress(ClickWriteError, ApiProblem):
-            row = dataclasses.replace(row, visitor=await visitor(request, ip, now))
-            await rt.writer.record(row)
-        return redirect
+        # this page's own policy: the same as every answer's, plus `connect-src 'self'` for the link's ping
+        response.headers["content-security-policy"] = GO_PAGE_CSP
+        response.headers["x-robots-tag"] = "noindex, nofollow"
+        return response
 
     subscribe_body = {
         "required": True,

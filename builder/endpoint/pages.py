@@ -19,6 +19,8 @@ a{color:#0b57d0}</style></head>
 {% if form_action %}<form method="post" action="{{ form_action }}">
 {% for name, value in fields %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
 <button type="submit">{{ button }}</button></form>{% endif %}
+{% if link %}<p><a href="{{ link[0] }}" rel="sponsored nofollow noopener"{% if ping %} ping="{{ ping }}"{% endif %}
+style="font-size:1.2rem">{{ link[1] }}</a></p>{% endif %}
 <p><a href="{{ site_url }}/">Back to {{ site_name }}</a></p></main></body></html>
 """
 _template = _env.from_string(_LAYOUT)
@@ -33,6 +35,8 @@ def render_page(
     form_action: str = "",
     fields: list[tuple[str, str]] | None = None,
     button: str = "",
+    link: tuple[str, str] | None = None,
+    ping: str = "",
 ) -> str:
     return _template.render(
         title=title,
@@ -42,4 +46,6 @@ def render_page(
         form_action=form_action,
         fields=fields or [],
         button=button,
+        link=link,
+        ping=ping,
     )
