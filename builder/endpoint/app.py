@@ -9,6 +9,7 @@ Routes:
     POST /api/subscribe    HTML form (303 to the thank-you page) or JSON (202)
     GET/POST /api/confirm      double opt-in: a page with a button; the POST confirms
     GET/POST /api/unsubscribe  a page with a button; the POST (also RFC 8058 one-click) unsubscribes
+    GET/POST /api/preferences  the digest's frequency and categories (the link in every digest)
     GET  /api/health       database check
 """
 
@@ -62,6 +63,7 @@ BODY_LIMITS = {
     "/api/subscribe": 4096,
     "/api/confirm": 2048,
     "/api/unsubscribe": 4096,
+    "/api/preferences": 8192,
 }
 THANKS_PATH = "/newsletter/thanks/"
 _ITEM_ID_RE = re.compile(r"\d{1,20}")
@@ -565,6 +567,53 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         changed = await run_in_threadpool(rt.store.unsubscribe, claims.subscriber_id, rt.clock())
         log.info("unsubscribe", extra={"outcome": "unsubscribed" if changed else "not_subscribed"})
         return page(200, "You are unsubscribed", "You will not receive the newsletter any more.")
+
+    @app.get(
+        "/api/preferences", response_class=HTMLResponse, summary="The digest preferences page", responses=html_errors
+    )
+    async def preferences_page(token: str = token_query) -> Response:
+        try:
+            claims = rt.signer.read(token, "preferences", rt.clock())
+        except TokenError:
+            return _bad_link(page)
+        current = await run_in_threadpool(rt.store.preferences, claims.subscriber_id)
+        if current is None:
+            return _bad_link(page)
+        frequency, chosen = current
+        categories = sorted({c for item in rt.manifest.current.items.values() for c in item.categories})
+        return page(
+            200,
+            "Your newsletter",
+            "Choose how often the digest comes and which categories it covers (none ticked: all of them).",
+            form_action=f"/api/preferences?token={quote(token, safe='')}",
+            choices=[("frequency", f, f == frequency, "radio") for f in ("weekly", "daily")]
+            + [("category", c, chosen is not None and c in chosen, "checkbox") for c in categories],
+            button="Save",
+        )
+
+    @app.post("/api/preferences", response_class=HTMLResponse, summary="Save digest preferences", responses=html_errors)
+    async def save_preferences(request: Request, token: str = token_query) -> Response:
+        if _cross_site(request, allowed_origins):
+            raise ApiProblem(403, "cross_site", "Change your preferences from the page in your mail.")
+        try:
+            claims = rt.signer.read(token, "preferences", rt.clock())
+        except TokenError:
+            return _bad_link(page)
+        try:
+            pairs = parse_qs((await request.body()).decode("utf-8"), max_num_fields=200)
+        except (UnicodeDecodeError, ValueError):
+            raise ApiProblem(400, "malformed_body", "The form could not be read.") from None
+        frequency = (pairs.get("frequency") or ["weekly"])[0]
+        known = {c for item in rt.manifest.current.items.values() for c in item.categories}
+        chosen = [c for c in pairs.get("category", []) if c in known]
+        if frequency not in ("weekly", "daily"):
+            return page(422, "That did not work", "Choose weekly or daily.")
+        saved = await run_in_threadpool(
+            rt.store.set_preferences, claims.subscriber_id, frequency, chosen or None, rt.clock()
+        )
+        if not saved:
+            return _bad_link(page)
+        return page(200, "Saved", f"You will get the digest {frequency}.")
 
     @app.get(
         "/api/health",

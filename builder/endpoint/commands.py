@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from .. import clock
@@ -47,6 +48,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     pending.set_defaults(func=_run_pending)
     subscribers.set_defaults(func=lambda _args: _usage(subscribers))
+
+    newsletter = commands.add_parser("newsletter", help="send the newsletter digest (after a build)")
+    newsletter_actions = newsletter.add_subparsers(title="actions", metavar="ACTION")
+    send = newsletter_actions.add_parser(
+        "send",
+        help="queue a digest of new listings for every subscriber whose digest is due",
+        description="Reads the build's manifest (no eBay calls) and queues one mail per due subscriber in the "
+        "outbox; the running endpoint sends them. Refuses unless site.yaml has newsletter_mail.epn_email_approved: "
+        "true. Safe to run twice. Needs DATABASE_URL and AFFSITE_SECRET_KEY as the endpoint has them.",
+    )
+    send.add_argument("--root", type=Path, default=Path("."), help="the site folder (default: .)")
+    send.add_argument("--output", type=Path, default=None, help="the build's output folder (default: <root>/output)")
+    send.add_argument("--dry-run", action="store_true", help="show what would be queued; queue nothing")
+    send.set_defaults(func=_run_newsletter_send)
+    newsletter.set_defaults(func=lambda _args: _usage(newsletter))
 
     stats = commands.add_parser("stats", help="clicks by day, category and item (bots left out)")
     stats.add_argument("--days", type=int, default=30, help="how many days back, today included (default: 30)")
@@ -247,6 +263,33 @@ def _run_pending(args: argparse.Namespace) -> int:
             f"({len(people) - queued} already had one waiting)",
             file=sys.stderr,
         )
+    return 0
+
+
+def _run_newsletter_send(args: argparse.Namespace) -> int:
+    from .newsletter import send
+
+    store = _open_store()
+    try:
+        result = send(
+            args.root,
+            store,
+            clock.now(),
+            output_dir=args.output,
+            dry_run=args.dry_run,
+            progress=sys.stderr.isatty(),
+        )
+    finally:
+        store.close()
+    if args.dry_run:
+        print("dry run: nothing was queued. The first digest would be:\n")
+        print(result.sample or "(no subscriber has anything new)")
+    verb = "would queue" if args.dry_run else "queued"
+    print(
+        f"{verb} {result.queued} digest(s); {result.nothing_new} subscriber(s) had nothing new, "
+        f"{result.not_due} are not due yet, {result.already_queued} had this edition already",
+        file=sys.stderr,
+    )
     return 0
 
 

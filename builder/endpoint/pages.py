@@ -18,6 +18,8 @@ a{color:#0b57d0}</style></head>
 <body><main><h1>{{ title }}</h1>{% for p in paragraphs %}<p>{{ p }}</p>{% endfor %}
 {% if form_action %}<form method="post" action="{{ form_action }}">
 {% for name, value in fields %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
+{% for name, value, checked, kind in choices %}<p><label><input type="{{ kind }}" name="{{ name }}"
+value="{{ value }}"{% if checked %} checked{% endif %}> {{ value }}</label></p>{% endfor %}
 <button type="submit">{{ button }}</button></form>{% endif %}
 {% if link %}<p><a href="{{ link[0] }}" rel="sponsored nofollow noopener"{% if ping %} ping="{{ ping }}"{% endif %}
 style="font-size:1.2rem">{{ link[1] }}</a></p>{% endif %}
@@ -37,6 +39,7 @@ def render_page(
     button: str = "",
     link: tuple[str, str] | None = None,
     ping: str = "",
+    choices: list[tuple[str, str, bool, str]] | None = None,
 ) -> str:
     return _template.render(
         title=title,
@@ -48,4 +51,5 @@ def render_page(
         button=button,
         link=link,
         ping=ping,
+        choices=choices or [],
     )

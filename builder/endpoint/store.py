@@ -8,6 +8,7 @@ process being killed. SQLite runs in WAL mode with `synchronous=FULL` (a commit 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import threading
@@ -83,6 +84,16 @@ class PendingConfirmation:
     email: str
     nonce: str
     requested_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestReader:
+    subscriber_id: int
+    email: str
+    frequency: str
+    categories: frozenset[str] | None  # None: every category
+    last_digest_at: datetime | None
+    confirmed_at: datetime | None
 
 
 ConfirmResult = Literal["confirmed", "already_confirmed", "invalid"]
@@ -375,6 +386,76 @@ class Store:
                 subscriber_id=subscriber_id,
                 now=now,
             )
+
+    def digest_readers(self) -> list[DigestReader]:
+        """Confirmed subscribers with their digest preferences."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    subscribers.c.id,
+                    subscribers.c.email,
+                    subscribers.c.frequency,
+                    subscribers.c.categories,
+                    subscribers.c.last_digest_at,
+                    subscribers.c.confirmed_at,
+                )
+                .where(subscribers.c.status == "confirmed")
+                .order_by(subscribers.c.id)
+            ).all()
+        readers = []
+        for r in rows:
+            chosen = json.loads(r.categories) if r.categories else None
+            readers.append(
+                DigestReader(
+                    int(r.id),
+                    str(r.email),
+                    str(r.frequency),
+                    frozenset(chosen) if isinstance(chosen, list) else None,
+                    _aware(r.last_digest_at) if r.last_digest_at else None,
+                    _aware(r.confirmed_at) if r.confirmed_at else None,
+                )
+            )
+        return readers
+
+    def queue_digest(self, subscriber_id: int, key: str, message: str, now: datetime) -> bool:
+        """Queue one digest and note it as the person's last, in one transaction; False if that edition was
+        queued for them before (running `newsletter send` twice sends nothing twice)."""
+        with self.engine.begin() as connection:
+            if not outbox.enqueue(
+                connection, key=key, kind="digest", subscriber_id=subscriber_id, now=now, message=message
+            ):
+                return False
+            connection.execute(
+                update(subscribers)
+                .where((subscribers.c.id == subscriber_id) & (subscribers.c.status == "confirmed"))
+                .values(last_digest_at=now)
+            )
+            return True
+
+    def set_preferences(self, subscriber_id: int, frequency: str, categories: list[str] | None, now: datetime) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(subscribers)
+                .where((subscribers.c.id == subscriber_id) & (subscribers.c.status == "confirmed"))
+                .values(
+                    frequency=frequency,
+                    categories=None if categories is None else json.dumps(sorted(categories)),
+                    updated_at=now,
+                )
+            )
+            return bool(result.rowcount == 1)
+
+    def preferences(self, subscriber_id: int) -> tuple[str, frozenset[str] | None] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(subscribers.c.frequency, subscribers.c.categories).where(
+                    (subscribers.c.id == subscriber_id) & (subscribers.c.status == "confirmed")
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        chosen = json.loads(row.categories) if row.categories else None
+        return str(row.frequency), (frozenset(chosen) if isinstance(chosen, list) else None)
 
     def confirm(self, subscriber_id: int, nonce: str, ip_hash: str, now: datetime) -> ConfirmResult:
         """Confirm with the single-use nonce of the latest confirmation link."""
