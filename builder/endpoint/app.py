@@ -24,7 +24,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -56,6 +56,7 @@ from .tokens import Signer, TokenError, keyed_hash
 from .visitors import client_ip, is_bot, referrer_host, visitor_hash
 
 log = logging.getLogger("affsite.endpoint")
+T = TypeVar("T")
 
 CLICK_BODY_LIMIT = 2048
 BODY_LIMITS = {
@@ -207,6 +208,7 @@ def create_app(
         netlify_secret=settings.netlify_proxy_secret.reveal(),
         unsigned_paths=frozenset({"/api/health"}),
         route_name=_route_name,
+        body_timeout=settings.body_timeout_seconds,
     )
     _add_routes(app, runtime)
     return app
@@ -467,7 +469,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             (f"sub-ip:{ip_hash}", settings.subscribe_per_ip_per_hour),
             (f"sub-addr:{rt.hash('address', email_key)}", settings.subscribe_per_address_per_hour),
         ):
-            if limit and await run_in_threadpool(rt.store.hit_rate_limit, key, window) > limit:
+            if limit and await db(rt.store.hit_rate_limit, key, window) > limit:
                 return _subscribe_error(
                     is_form,
                     429,
@@ -495,7 +497,15 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             rt.sender.wake()  # the confirmation is in the outbox (committed with the sign-up); send it now
         return accepted()
 
-    html_errors = responses(400, 403, 413, 422, html=True)  # pages for people, JSON for the edge's refusals
+    html_errors = responses(400, 403, 413, 422, 503, html=True)  # pages for people, JSON for the edge's refusals
+
+    async def db(function: Callable[..., T], *args: Any) -> T:
+        """A store call off the event loop; a database that fails answers the documented 503, never a 500."""
+        try:
+            return await run_in_threadpool(function, *args)
+        except SQLAlchemyError as exc:
+            log.error("database unavailable", extra={"error": type(exc).__name__})
+            raise ApiProblem(503, "database_unavailable", "The database is unavailable; please try again.") from None
     token_query = Query("", max_length=400, description="the token from the mail")
 
     @app.get("/api/confirm", response_class=HTMLResponse, summary="The confirmation page", responses=html_errors)
@@ -528,7 +538,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             claims = rt.signer.read(token, "confirm", now)
         except TokenError:
             return _bad_link(page)
-        result = await run_in_threadpool(
+        result = await db(
             rt.store.confirm, claims.subscriber_id, claims.nonce, rt.hash("ip", client(request)), now
         )
         log.info("confirm", extra={"outcome": result})
@@ -564,7 +574,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             claims = rt.signer.read(token, "unsubscribe", rt.clock())
         except TokenError:
             return _bad_link(page)
-        changed = await run_in_threadpool(rt.store.unsubscribe, claims.subscriber_id, rt.clock())
+        changed = await db(rt.store.unsubscribe, claims.subscriber_id, rt.clock())
         log.info("unsubscribe", extra={"outcome": "unsubscribed" if changed else "not_subscribed"})
         return page(200, "You are unsubscribed", "You will not receive the newsletter any more.")
 
@@ -576,7 +586,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             claims = rt.signer.read(token, "preferences", rt.clock())
         except TokenError:
             return _bad_link(page)
-        current = await run_in_threadpool(rt.store.preferences, claims.subscriber_id)
+        current = await db(rt.store.preferences, claims.subscriber_id)
         if current is None:
             return _bad_link(page)
         frequency, chosen = current
@@ -608,7 +618,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         chosen = [c for c in pairs.get("category", []) if c in known]
         if frequency not in ("weekly", "daily"):
             return page(422, "That did not work", "Choose weekly or daily.")
-        saved = await run_in_threadpool(
+        saved = await db(
             rt.store.set_preferences, claims.subscriber_id, frequency, chosen or None, rt.clock()
         )
         if not saved:

@@ -128,6 +128,8 @@ def _run_endpoint(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(),
         timeout_graceful_shutdown=20,
         h11_max_incomplete_event_size=16 * 1024,
+        limit_concurrency=settings.max_connections,  # beyond it: an immediate 503, not a growing queue
+        timeout_keep_alive=5,  # idle keep-alive connections are closed after 5 s
     )
     return 0
 

@@ -68,6 +68,11 @@ class Settings:
     """AFFSITE_OUTBOX_POLL_SECONDS: how often the sender looks for due mails (a sign-up wakes it at once)."""
     purge_unsubscribed_days: int = 30
     """AFFSITE_PURGE_UNSUBSCRIBED_DAYS: unsubscribed addresses are erased this many days after they left."""
+    body_timeout_seconds: float = 10.0
+    """AFFSITE_BODY_TIMEOUT_SECONDS: a request whose body has not arrived within this gets 408 (slow clients)."""
+    max_connections: int = 500
+    """AFFSITE_MAX_CONNECTIONS: open connections per process (uvicorn's limit_concurrency): a request arriving when
+    this many are open gets 503 at once, so a flood cannot exhaust memory or queue up on the database pool."""
     outbox_dir: str = "data/outbox"
     """AFFSITE_OUTBOX_DIR: in --dev without SMTP_HOST, mails are written here as .eml files."""
     trusted_proxies: tuple[IPNetwork, ...] = ()
@@ -233,6 +238,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dev: bool | None 
         smtp_send_timeout=number("SMTP_SEND_TIMEOUT", 30.0, 0.1, 3600),
         outbox_poll_seconds=number("AFFSITE_OUTBOX_POLL_SECONDS", 2.0, 0.01, 3600),
         purge_unsubscribed_days=integer("AFFSITE_PURGE_UNSUBSCRIBED_DAYS", 30, 1, 3650),
+        body_timeout_seconds=number("AFFSITE_BODY_TIMEOUT_SECONDS", 10.0, 0.1, 600),
+        max_connections=integer("AFFSITE_MAX_CONNECTIONS", 500, 1, 100_000),
         outbox_dir=text("AFFSITE_OUTBOX_DIR", "data/outbox"),
         trusted_proxies=tuple(proxies),
         netlify_proxy_secret=Secret(env.get("AFFSITE_NETLIFY_PROXY_SECRET", "")),

@@ -166,9 +166,9 @@ class Store:
                 if connection.execute(text("SHOW transaction_read_only")).scalar_one() == "on":
                     raise ReadOnlyDatabase("the database is read-only")
                 return
-            # takes the write lock without writing anything; fails on a read-only file or directory
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            connection.exec_driver_sql("ROLLBACK")
+            # a write that changes nothing, rolled back: SQLite refuses it on a read-only file, directory or mount
+            connection.execute(delete(visitor_salts).where(text("0 = 1")))
+            connection.rollback()
 
     # -- clicks
     # ---------------------------------------------------------------------------------------------------
