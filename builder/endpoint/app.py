@@ -380,6 +380,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             raise ApiProblem(503, "database_unavailable", "The click could not be stored; try again.") from None
         return Response(status_code=204)
 
+    @app.head("/go/{item_id}", response_class=HTMLResponse, include_in_schema=False)  # link checkers
     @app.get(
         "/go/{item_id}",
         response_class=HTMLResponse,

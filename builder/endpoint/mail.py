@@ -16,6 +16,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -85,6 +86,15 @@ class SmtpMailer:
         self._settings = settings
         self._timeout = settings.smtp_timeout if timeout is None else timeout
         self._send_timeout = settings.smtp_send_timeout if send_timeout is None else send_timeout
+        self._aborters: set[Callable[[], None]] = set()
+        self._lock = threading.Lock()
+
+    def abort(self) -> None:
+        """Cut off the sends in progress (at shutdown: a hung server must not hold the process)."""
+        with self._lock:
+            aborters = list(self._aborters)
+        for aborter in aborters:
+            aborter()
 
     def _connect(self) -> smtplib.SMTP:
         s = self._settings
@@ -112,6 +122,8 @@ class SmtpMailer:
         timer = threading.Timer(self._send_timeout, watchdog)
         timer.daemon = True
         timer.start()
+        with self._lock:
+            self._aborters.add(watchdog)
         try:
             client = self._connect()
             holder.append(client)
@@ -132,6 +144,8 @@ class SmtpMailer:
             raise MailError(reason, permanent=False) from None
         finally:
             timer.cancel()
+            with self._lock:
+                self._aborters.discard(watchdog)
 
 
 class FileMailer:

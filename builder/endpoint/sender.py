@@ -86,6 +86,9 @@ class Sender:
                     await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
 
     def close(self) -> None:
+        abort = getattr(self._mailer, "abort", None)
+        if callable(abort):
+            abort()  # a send stuck on a hung server ends now (its mail stays queued and is retried)
         self._smtp.shutdown(wait=False, cancel_futures=True)
 
     async def drain_once(self) -> int:

@@ -21,6 +21,7 @@ def test_go_is_a_page_with_a_normal_link_and_no_redirect(endpoint: Endpoint) -> 
     assert link, response.text
     assert link.group(1).replace("&amp;", "&") == ITEMS[0].url
     assert "connect-src 'self'" in response.headers["content-security-policy"]  # the ping may go out
+    assert endpoint.client.head("/go/123456789012").status_code == 200  # link checkers find a page
     assert endpoint.rows("clicks") == []  # showing the page is not a click
 
     # the browser's ping when the link is followed
