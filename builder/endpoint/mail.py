@@ -88,6 +88,7 @@ class SmtpMailer:
         self._send_timeout = settings.smtp_send_timeout if send_timeout is None else send_timeout
         self._aborters: set[Callable[[], None]] = set()
         self._lock = threading.Lock()
+        self._client: smtplib.SMTP | None = None  # kept open between mails of one busy spell
 
     def abort(self) -> None:
         """Cut off the sends in progress (at shutdown: a hung server must not hold the process)."""
@@ -108,6 +109,8 @@ class SmtpMailer:
         return client
 
     def send(self, message: EmailMessage) -> None:
+        """Send one mail, on the connection of the previous one if it is still open (one connection per mail
+        would cost a TCP and TLS handshake and a login each). Call only from one thread (the sender's)."""
         holder: list[smtplib.SMTP] = []
         expired = threading.Event()
 
@@ -125,27 +128,62 @@ class SmtpMailer:
         with self._lock:
             self._aborters.add(watchdog)
         try:
-            client = self._connect()
-            holder.append(client)
-            if expired.is_set():
-                watchdog()
-            with client:
-                if self._settings.smtp_username:
-                    client.login(self._settings.smtp_username, self._settings.smtp_password.reveal())
-                client.send_message(message)
+            reused = self._client is not None
+            try:
+                self._send_on(self._open(holder, expired, watchdog), message)
+            except smtplib.SMTPServerDisconnected:
+                if not reused or expired.is_set():
+                    raise
+                # the server closed the idle connection it had kept: once more on a new one
+                self._client = None
+                self._send_on(self._open(holder, expired, watchdog), message)
         except smtplib.SMTPRecipientsRefused as exc:
+            self.release()
             codes = [code for code, _ in exc.recipients.values()]
             permanent = all(code >= 500 for code in codes)
             raise MailError(f"SMTPRecipientsRefused {codes[0] if codes else ''}".strip(), permanent=permanent) from None
         except smtplib.SMTPResponseException as exc:
+            self.release()
             raise MailError(f"{type(exc).__name__} {exc.smtp_code}", permanent=exc.smtp_code >= 500) from None
         except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
             reason = "SMTP send timed out" if expired.is_set() else type(exc).__name__
             raise MailError(reason, permanent=False) from None
         finally:
             timer.cancel()
             with self._lock:
                 self._aborters.discard(watchdog)
+
+    def _open(self, holder: list[smtplib.SMTP], expired: threading.Event, watchdog: Callable[[], None]) -> smtplib.SMTP:
+        if self._client is None:
+            client = self._connect()
+            if self._settings.smtp_username:
+                holder.append(client)
+                client.login(self._settings.smtp_username, self._settings.smtp_password.reveal())
+            self._client = client
+        holder.append(self._client)
+        if expired.is_set():
+            watchdog()
+        return self._client
+
+    @staticmethod
+    def _send_on(client: smtplib.SMTP, message: EmailMessage) -> None:
+        client.send_message(message)
+
+    def release(self) -> None:
+        """Close the kept connection politely (QUIT); the sender calls it when it has nothing more to send."""
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                client.quit()
+            with contextlib.suppress(OSError):
+                client.close()
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.close()
 
 
 class FileMailer:

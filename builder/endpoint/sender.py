@@ -82,6 +82,9 @@ class Sender:
             except Exception:  # a bug must not stop the mail for good: log it and go on at the next poll
                 log.exception("outbox: the sender failed")
             if sent == 0:
+                release = getattr(self._mailer, "release", None)
+                if callable(release):  # nothing more to send: close the mail server connection kept open
+                    await asyncio.get_running_loop().run_in_executor(self._smtp, release)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), self._settings.outbox_poll_seconds)
 

@@ -113,6 +113,7 @@ class MailSink:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)  # as received, for what a parser would hide (header encoding)
+    sessions: set[int] = field(default_factory=set)  # SMTP connections that delivered mail
     lock: threading.Lock = field(default_factory=threading.Lock)
     refuse: str = ""  # when set, every mail is answered with this reply instead (e.g. "451 ..." or "550 ...")
 
@@ -121,6 +122,7 @@ class MailSink:
             return self.refuse
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
+            self.sessions.add(id(session))
             self.messages.append(message)  # type: ignore[arg-type]
             self.raw.append(bytes(envelope.content))
         return "250 OK"

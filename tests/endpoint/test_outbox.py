@@ -84,6 +84,7 @@ def test_smtp_refusing_connections_then_back_delivers_every_mail_once(make_endpo
     finally:
         controller.stop()
     assert sorted(m["To"] for m in sink.messages) == addresses  # every one once
+    assert len(sink.sessions) == 1  # the waiting mails went out over one connection, not one each
     assert {row["status"] for row in endpoint.rows("outbox")} == {"sent"}
     # the links in the late mails still work: the link's lifetime counts from the sign-up, not from the send
     token = sink.messages[0].get_content().split("/api/confirm?token=", 1)[1].split()[0]
