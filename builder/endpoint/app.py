@@ -10,7 +10,7 @@ Routes:
     GET/POST /api/confirm      double opt-in: a page with a button; the POST confirms
     GET/POST /api/unsubscribe  a page with a button; the POST (also RFC 8058 one-click) unsubscribes
     GET/POST /api/preferences  the digest's frequency and categories (the link in every digest)
-    GET  /api/health       database check
+    GET  /api/health       200 when the database takes writes and a manifest is loaded (503 otherwise); the outbox
 """
 
 from __future__ import annotations
