@@ -243,3 +243,34 @@ def test_two_instances_on_postgres_drain_the_outbox_together_without_duplicates(
     assert max(received.values()) == 1, [a for a, n in received.items() if n > 1]
     logs = [(tmp_path / f"endpoint-{i}.log").read_text() for i in range(2)]
     assert all("outbox: mail sent" in log for log in logs), "both instances should have sent some of the mails"
+
+
+def test_simultaneous_double_submits_queue_one_mail(database_url: str) -> None:
+    """Two sign-ups of one address at the same moment (a double click on two connections): one mail."""
+    store = Store.from_url(database_url)
+    upgrade(store.engine)
+    now = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def submit(n: int) -> None:
+        barrier.wait()
+        outcomes.append(store.subscribe("twice@example.org", "twice@example.org", f"ip{n}", now).action)
+
+    try:
+        for _round in range(3):
+            threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+        with store.engine.connect() as connection:
+            from sqlalchemy import select
+
+            from builder.endpoint.schema import outbox as table
+
+            keys = connection.execute(select(table.c.key)).scalars().all()
+    finally:
+        store.close()
+    assert sorted(outcomes).count("queued") == 1 and len(outcomes) == 24
+    assert len(keys) == 1
