@@ -272,4 +272,7 @@ def sqlite_path(url: str) -> Path | None:
     path = url.split(":///", 1)[1] if ":///" in url else ""
     if not path or path == ":memory:":
         return None
-    return Path(path.split("?", 1)[0])
+    path, _, query = path.partition("?")
+    if path.startswith("file:") and "uri=true" in query:  # sqlite:///file:/path?mode=ro&uri=true
+        path = path.removeprefix("file:")
+    return Path(path)
