@@ -73,6 +73,17 @@ class ApiSettings(_Model):
     """The longest the whole eBay phase of a build may take; calls still waiting then are not made."""
 
 
+class NewsletterMail(_Model):
+    epn_email_approved: bool = False
+    """True only once EPN has approved in writing that you promote eBay by e-mail (the EPN network agreement
+    requires prior written approval for e-mail); until then `affsite newsletter send` refuses to send."""
+    postal_address: str = Field(default="", max_length=300)
+    """The sender's name and postal address, printed in every newsletter's footer (CAN-SPAM, and the identification
+    the GDPR and ePrivacy rules expect)."""
+    max_items: int = Field(default=12, ge=1, le=50)
+    """At most this many listings in one digest (the newest first)."""
+
+
 class SiteConfig(_Model):
     title: str = Field(min_length=1, max_length=80)
     """The site's name, shown in every page's header and title."""
@@ -105,6 +116,8 @@ class SiteConfig(_Model):
     """The click/subscribe endpoint (`affsite endpoint`); empty: no click beacon and no newsletter form."""
     newsletter: bool = False
     """Show the newsletter sign-up form (needs endpoint_url)."""
+    newsletter_mail: NewsletterMail = Field(default_factory=lambda: NewsletterMail())
+    """What `affsite newsletter send` needs: EPN's approval, the sender's postal address; see docs/operating.md."""
     nav: list[NavLink] = Field(default_factory=list, max_length=20)
     """Extra navigation links; categories and pages with a nav_order are added by themselves."""
 

@@ -15,6 +15,7 @@ from .catalog.source import CatalogResult
 from .content import Site
 from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
+from .formatting import iso
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
@@ -137,7 +138,7 @@ def write_site(
         files[put.relative] = FileRecord(digest, put.size, put.mtime_ns)
 
     root_url = site.config.site.root_url
-    manifest = [ManifestItem(p.item_id, p.url, p.title, p.path, tuple(p.categories)) for p in catalog.products.values()]
+    manifest = [_manifest_item(p) for p in catalog.products.values()]
     writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
     writer.write("robots.txt", robots_txt(root_url, demo))
     writer.write(REDIRECTS_NAME, redirects(ledger, now, site.config.site.ended_days))
@@ -150,3 +151,18 @@ def write_site(
             files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only
     return files
 
+
+
+def _manifest_item(p: Product) -> ManifestItem:
+    return ManifestItem(
+        p.item_id,
+        p.url,
+        p.title,
+        p.path,
+        tuple(p.categories),
+        price=str(p.price.amount),
+        currency=p.price.currency,
+        fetched_at=iso(p.fetched_at),
+        listed_at=iso(p.listed_at) if p.listed_at else "",
+        image=p.image_url or "",
+    )

@@ -6,7 +6,12 @@ with the tracked URL the build chose (it never takes a URL from a request) and t
 Format (version 1):
     {"version": 1, "generated_at": "2026-11-22T09:00:00Z", "site_url": "https://example.org",
      "items": {"<legacy item id>": {"url": "<tracked eBay URL>", "title": "...", "path": "/p/<slug>-<id>/",
-                                     "categories": ["<category slug>", ...]}}}
+                                     "categories": ["<category slug>", ...],
+                                     "price": "12.50", "currency": "USD", "fetched_at": "<ISO>",
+                                     "listed_at": "<ISO>", "image": "<URL>"}}}
+
+The last five (for `affsite newsletter send`, which builds its digest from this file and never calls eBay) are
+optional: a reader of version 1 ignores keys it does not know.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ class ManifestItem:
     title: str
     path: str  # the product page's path on the site
     categories: tuple[str, ...]
+    price: str = ""  # decimal amount as text, "" when unknown
+    currency: str = ""
+    fetched_at: str = ""  # when the price was read from eBay (ISO 8601, UTC)
+    listed_at: str = ""  # when the listing started on eBay, "" when unknown
+    image: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,12 +53,22 @@ def dump_manifest(items: list[ManifestItem], site_url: str, generated_at: dateti
         "version": MANIFEST_VERSION,
         "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "site_url": site_url,
-        "items": {
-            item.item_id: {"url": item.url, "title": item.title, "path": item.path, "categories": list(item.categories)}
-            for item in sorted(items, key=lambda i: i.item_id)
-        },
+        "items": {item.item_id: _entry(item) for item in sorted(items, key=lambda i: i.item_id)},
     }
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+
+def _entry(item: ManifestItem) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "url": item.url,
+        "title": item.title,
+        "path": item.path,
+        "categories": list(item.categories),
+    }
+    for name in ("price", "currency", "fetched_at", "listed_at", "image"):
+        if getattr(item, name):
+            entry[name] = getattr(item, name)
+    return entry
 
 
 class ManifestError(ValueError):
@@ -75,5 +95,6 @@ def parse_manifest(raw: bytes | str) -> Manifest:
             title=str(entry.get("title", "")),
             path=str(entry.get("path", "")),
             categories=tuple(str(c) for c in entry.get("categories", [])),
+            **{name: str(entry.get(name, "")) for name in ("price", "currency", "fetched_at", "listed_at", "image")},
         )
     return Manifest(str(document.get("generated_at", "")), str(document.get("site_url", "")), items)

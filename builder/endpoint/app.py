@@ -2,13 +2,15 @@
 factory uvicorn's workers call.
 
 Routes:
-    POST /api/clicks       beacon from a product page (text/plain or JSON, <= 2 KB) -> 204
-    GET  /go/{item_id}     tracked redirect for newsletters and no-JS visitors -> 302
-                           (HEAD requests and prefetches are not counted)
+    POST /api/clicks       beacon from a product page (text/plain or JSON, <= 2 KB) -> 204; or the browser's
+                           `<a ping>` (text/ping, the item in the query string), which counts clicks without script
+    GET  /go/{item_id}     a page saying "you are going to eBay" with a normal link (old newsletter links); never
+                           an automatic redirect, which EPN forbids from one's own domain
     POST /api/subscribe    HTML form (303 to the thank-you page) or JSON (202)
     GET/POST /api/confirm      double opt-in: a page with a button; the POST confirms
     GET/POST /api/unsubscribe  a page with a button; the POST (also RFC 8058 one-click) unsubscribes
-    GET  /api/health       database check
+    GET/POST /api/preferences  the digest's frequency and categories (the link in every digest)
+    GET  /api/health       200 when the database takes writes and a manifest is loaded (503 otherwise); the outbox
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
-from urllib.parse import parse_qs, quote
+from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from fastapi import BackgroundTasks, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -37,21 +39,24 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Scope
 
 from .. import clock as system_clock
+from . import outbox
 from .clickwriter import ClickWriteError, ClickWriter
 from .logs import request_id_var
-from .mail import Mailer, confirmation_message, make_mailer
+from .mail import Mailer, make_mailer
 from .manifest_source import ManifestSource
 from .middleware import EdgeMiddleware
 from .migrate import check_schema
 from .pages import render_page
 from .problems import ApiProblem, error_body, responses
 from .ratelimit import MemoryRateLimiter
+from .sender import Sender
 from .settings import Settings, load_settings
 from .store import ClickRow, Store
 from .tokens import Signer, TokenError, keyed_hash
 from .visitors import client_ip, is_bot, referrer_host, visitor_hash
 
 log = logging.getLogger("affsite.endpoint")
+T = TypeVar("T")
 
 CLICK_BODY_LIMIT = 2048
 BODY_LIMITS = {
@@ -59,10 +64,14 @@ BODY_LIMITS = {
     "/api/subscribe": 4096,
     "/api/confirm": 2048,
     "/api/unsubscribe": 4096,
+    "/api/preferences": 8192,
 }
 THANKS_PATH = "/newsletter/thanks/"
 _ITEM_ID_RE = re.compile(r"\d{1,20}")
-_PREFETCH_HEADERS = ("sec-purpose", "purpose", "x-purpose", "x-moz")
+GO_PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 # -- inputs
@@ -87,11 +96,20 @@ class SubscribeAccepted(BaseModel):
     message: str
 
 
+class OutboxHealth(BaseModel):
+    queued: int = Field(description="mails waiting to be sent")
+    retrying: int = Field(description="queued mails that failed at least once")
+    failed: int = Field(description="mails given up on (a permanent refusal, or 72 hours of failures)")
+    oldest_queued_seconds: float | None = Field(description="age of the oldest waiting mail")
+    last_error: str | None = Field(description="the latest SMTP error (class and code, no address)")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     manifest_items: int
     manifest_generated_at: str
+    outbox: OutboxHealth
 
 
 _ACCEPTED = SubscribeAccepted(
@@ -109,6 +127,7 @@ class Runtime:
     writer: ClickWriter
     signer: Signer
     click_limiter: MemoryRateLimiter
+    sender: Sender
 
     def hash(self, scope: str, value: str) -> str:
         return keyed_hash(self.settings.secret_key.reveal(), scope, value)
@@ -126,15 +145,20 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     own_store = store is None
+    the_store = store or Store.from_url(settings.database_url)
+    the_mailer = mailer or make_mailer(settings)
+    the_clock = clock or system_clock.now
+    signer = Signer(settings.secret_key.reveal())
     runtime = Runtime(
         settings=settings,
-        store=store or Store.from_url(settings.database_url),
-        mailer=mailer or make_mailer(settings),
-        clock=clock or system_clock.now,
+        store=the_store,
+        mailer=the_mailer,
+        clock=the_clock,
         manifest=ManifestSource(settings.manifest),
         writer=ClickWriter(lambda rows: runtime.store.insert_clicks(rows)),
-        signer=Signer(settings.secret_key.reveal()),
+        signer=signer,
         click_limiter=MemoryRateLimiter(settings.clicks_per_ip_per_minute, 60.0),
+        sender=Sender(store=the_store, settings=settings, signer=signer, mailer=the_mailer, clock=the_clock),
     )
 
     @contextlib.asynccontextmanager
@@ -144,14 +168,17 @@ def create_app(
         if not runtime.manifest.loaded:
             log.error("no manifest yet: every click is refused until one loads", extra={"manifest": "missing"})
         poller = asyncio.create_task(runtime.manifest.run(settings.manifest_reload_seconds))
+        sending = asyncio.create_task(runtime.sender.run())
         runtime.writer.start()
         log.info("endpoint ready", extra={"database": runtime.store.engine.dialect.name})
         try:
             yield
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            for task in (poller, sending):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            runtime.sender.close()
             await run_in_threadpool(runtime.writer.stop)
             if own_store:
                 runtime.store.close()
@@ -181,6 +208,7 @@ def create_app(
         netlify_secret=settings.netlify_proxy_secret.reveal(),
         unsigned_paths=frozenset({"/api/health"}),
         route_name=_route_name,
+        body_timeout=settings.body_timeout_seconds,
     )
     _add_routes(app, runtime)
     return app
@@ -229,18 +257,19 @@ def _content_type(request: Request) -> str:
 
 def _cross_site(request: Request, allowed: set[str]) -> bool:
     """A browser post from another site: its Origin is not ours, or (no Origin) Sec-Fetch-Site says
-    cross-site."""
+    cross-site.
+
+    `Origin: null` is what a browser sends for a form posted from a page whose Referrer-Policy is `no-referrer`
+    (and from sandboxed frames, data: URLs and after cross-site redirects): it is accepted only when the browser
+    also says the request is `Sec-Fetch-Site: same-origin`, a header pages cannot set or forge."""
     origin = request.headers.get("origin")
+    fetch_site = request.headers.get("sec-fetch-site", "").strip().lower()
     if origin is not None:
-        return origin.strip().lower().rstrip("/") not in allowed
-    return request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site"
-
-
-def _is_prefetch(request: Request) -> bool:
-    return any(
-        any(word in request.headers.get(name, "").lower() for word in ("prefetch", "prerender", "preview"))
-        for name in _PREFETCH_HEADERS
-    )
+        origin = origin.strip().lower().rstrip("/")
+        if origin == "null":
+            return fetch_site != "same-origin"
+        return origin not in allowed
+    return fetch_site == "cross-site"
 
 
 def _form(body: bytes) -> dict[str, str]:
@@ -279,7 +308,10 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         except SQLAlchemyError as exc:
             log.error("visitor salt unavailable", extra={"error": type(exc).__name__})
             raise ApiProblem(503, "database_unavailable", "The click could not be stored; try again.") from None
-        return visitor_hash(salt, ip, request.headers.get("user-agent", "")[:512])
+        # the stored salt alone does not give visitors' hashes back: it is keyed with the secret key, which is
+        # not in the database, so a stolen backup cannot be used to test IP addresses against stored hashes
+        keyed_salt = rt.hash("visitor-salt", salt)
+        return visitor_hash(keyed_salt, ip, request.headers.get("user-agent", "")[:512])
 
     click_body = {
         "required": True,
@@ -300,12 +332,24 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         },
         openapi_extra={"requestBody": click_body},
     )
-    async def post_click(request: Request) -> Response:
+    async def post_click(
+        request: Request,
+        ping_item: str = Query("", alias="item", max_length=20, description="text/ping only: the item id"),
+        ping_category: str = Query("", alias="category", max_length=100, description="text/ping only: its category"),
+        via: Literal["", "go"] = Query("", description="text/ping only: `go` from the /go/ page"),
+    ) -> Response:
         if _cross_site(request, allowed_origins):
             raise ApiProblem(403, "cross_site", "Clicks are only accepted from the site's own pages.")
-        if _content_type(request) not in ("text/plain", "application/json"):
+        content_type = _content_type(request)
+        if content_type not in ("text/plain", "application/json", "text/ping"):
             raise ApiProblem(415, "unsupported_media_type", "Send the click as text/plain or application/json.")
         body = await request.body()
+        source = "beacon"
+        if content_type == "text/ping":
+            # <a ping>: the browser posts "PING" and names the page in Ping-From; the item is in our query string
+            source = "go" if via == "go" else "ping"
+            page_path = urlsplit(request.headers.get("ping-from", "")).path[:512]
+            body = json.dumps({"item_id": ping_item, "category": ping_category, "page": page_path}).encode()
         try:
             click = ClickIn.model_validate_json(body)
         except ValidationError as exc:
@@ -328,7 +372,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             referrer_host=referrer_host(request.headers.get("referer")),
             visitor=await visitor(request, ip, now),
             is_bot=is_bot(request.headers.get("user-agent", "")),
-            source="beacon",
+            source=source,
         )
         try:
             await rt.writer.record(row)
@@ -336,43 +380,39 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             raise ApiProblem(503, "database_unavailable", "The click could not be stored; try again.") from None
         return Response(status_code=204)
 
-    @app.head("/go/{item_id}", response_class=Response, include_in_schema=False)
+    @app.head("/go/{item_id}", response_class=HTMLResponse, include_in_schema=False)  # link checkers
     @app.get(
         "/go/{item_id}",
-        response_class=Response,
-        summary="Redirect to an item's tracked eBay URL and count the click",
+        response_class=HTMLResponse,
+        summary="A page that says where the link goes, with a normal link to the item on eBay",
         responses={
-            302: {"description": "To the tracked eBay URL (from the manifest, never from the request)"},
-            404: {"description": "Unknown item", "content": {"text/html": {"schema": {"type": "string"}}}},
+            404: {"description": "Unknown item: a page that leads back to the site"},
             **responses(422),  # else FastAPI documents its own validation body, which this app never answers
         },
     )
-    async def go(request: Request, item_id: str) -> Response:
+    async def go(item_id: str) -> Response:
+        """EPN forbids redirecting from one's own domain to eBay with an affiliate link, so old /go/ links (from
+        newsletters sent before) get a page with the tracked link; the click is counted by the link's `ping`."""
         item = rt.manifest.current.items.get(item_id) if _ITEM_ID_RE.fullmatch(item_id) else None
         if item is None:
-            return page(404, "This item is gone", "The item you were looking for is no longer on the site.")
-        redirect = RedirectResponse(item.url, status_code=302, headers={"Cache-Control": "no-store"})
-        if request.method != "GET" or _is_prefetch(request):
-            return redirect
-        ip = client(request)
-        if not rt.click_limiter.hit(ip):
-            return redirect
-        now = rt.clock()
-        row = ClickRow(
-            occurred_at=now,
-            item_id=item.item_id,
-            category=(item.categories or ("",))[0],
-            page="",
-            referrer_host=referrer_host(request.headers.get("referer")),
-            visitor="",
-            is_bot=is_bot(request.headers.get("user-agent", "")),
-            source="go",
+            return page(
+                404,
+                "This item is gone",
+                "The item you were looking for is no longer on the site. The site has many more like it.",
+            )
+        query = f"item={quote(item.item_id)}&category={quote((item.categories or ('',))[0])}&via=go"
+        response = page(
+            200,
+            "You are going to eBay",
+            f"{item.title}" if item.title else "The item is on eBay.",
+            "The link below opens the item on eBay. We may earn a commission if you buy (eBay Partner Network).",
+            link=(item.url, "Continue to eBay"),
+            ping=f"/api/clicks?{query}",
         )
-        # the visitor still gets to the item when the write fails; the failure is logged
-        with contextlib.suppress(ClickWriteError, ApiProblem):
-            row = dataclasses.replace(row, visitor=await visitor(request, ip, now))
-            await rt.writer.record(row)
-        return redirect
+        # this page's own policy: the same as every answer's, plus `connect-src 'self'` for the link's ping
+        response.headers["content-security-policy"] = GO_PAGE_CSP
+        response.headers["x-robots-tag"] = "noindex, nofollow"
+        return response
 
     subscribe_body = {
         "required": True,
@@ -390,11 +430,11 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         responses={
             303: {"description": "Form post: to the site's thank-you page"},
             **responses(400, 403, 413, 415),
-            **responses(422, 429, html=True),  # a form post gets a page it can show
+            **responses(422, 429, 503, html=True),  # a form post gets a page it can show
         },
         openapi_extra={"requestBody": subscribe_body},
     )
-    async def subscribe(request: Request, background: BackgroundTasks) -> Response:
+    async def subscribe(request: Request) -> Response:
         content_type = _content_type(request)
         is_form = content_type == "application/x-www-form-urlencoded"
         if not is_form and content_type != "application/json":
@@ -433,7 +473,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             (f"sub-ip:{ip_hash}", settings.subscribe_per_ip_per_hour),
             (f"sub-addr:{rt.hash('address', email_key)}", settings.subscribe_per_address_per_hour),
         ):
-            if limit and await run_in_threadpool(rt.store.hit_rate_limit, key, window) > limit:
+            if limit and await db(rt.store.hit_rate_limit, key, window) > limit:
                 return _subscribe_error(
                     is_form,
                     429,
@@ -442,13 +482,34 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
                     page,
                     {"Retry-After": str(3600 - int(now.timestamp()) % 3600)},
                 )
-        outcome = await run_in_threadpool(rt.store.subscribe, email, email_key, ip_hash, now)
+        try:
+            outcome = await run_in_threadpool(
+                rt.store.subscribe,
+                email,
+                email_key,
+                ip_hash,
+                now,
+                confirm_ttl=timedelta(hours=settings.confirm_ttl_hours),
+            )
+        except SQLAlchemyError as exc:
+            log.error("subscribe: not stored", extra={"error": type(exc).__name__})
+            return _subscribe_error(
+                is_form, 503, "database_unavailable", "Your sign-up could not be stored; please try again.", page
+            )
         log.info("subscribe", extra={"outcome": outcome.action})
-        if outcome.action == "send_confirmation" and outcome.nonce:
-            background.add_task(_send_confirmation, rt, email, outcome.subscriber_id, outcome.nonce, now)
+        if outcome.action == "queued":
+            rt.sender.wake()  # the confirmation is in the outbox (committed with the sign-up); send it now
         return accepted()
 
-    html_errors = responses(400, 403, 413, 422, html=True)  # pages for people, JSON for the edge's refusals
+    html_errors = responses(400, 403, 413, 422, 503, html=True)  # pages for people, JSON for the edge's refusals
+
+    async def db(function: Callable[..., T], *args: Any) -> T:
+        """A store call off the event loop; a database that fails answers the documented 503, never a 500."""
+        try:
+            return await run_in_threadpool(function, *args)
+        except SQLAlchemyError as exc:
+            log.error("database unavailable", extra={"error": type(exc).__name__})
+            raise ApiProblem(503, "database_unavailable", "The database is unavailable; please try again.") from None
     token_query = Query("", max_length=400, description="the token from the mail")
 
     @app.get("/api/confirm", response_class=HTMLResponse, summary="The confirmation page", responses=html_errors)
@@ -481,7 +542,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             claims = rt.signer.read(token, "confirm", now)
         except TokenError:
             return _bad_link(page)
-        result = await run_in_threadpool(
+        result = await db(
             rt.store.confirm, claims.subscriber_id, claims.nonce, rt.hash("ip", client(request)), now
         )
         log.info("confirm", extra={"outcome": result})
@@ -517,24 +578,80 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             claims = rt.signer.read(token, "unsubscribe", rt.clock())
         except TokenError:
             return _bad_link(page)
-        changed = await run_in_threadpool(rt.store.unsubscribe, claims.subscriber_id, rt.clock())
+        changed = await db(rt.store.unsubscribe, claims.subscriber_id, rt.clock())
         log.info("unsubscribe", extra={"outcome": "unsubscribed" if changed else "not_subscribed"})
         return page(200, "You are unsubscribed", "You will not receive the newsletter any more.")
 
-    @app.get("/api/health", response_model=Health, summary="Liveness and database check", responses=responses(503))
+    @app.get(
+        "/api/preferences", response_class=HTMLResponse, summary="The digest preferences page", responses=html_errors
+    )
+    async def preferences_page(token: str = token_query) -> Response:
+        try:
+            claims = rt.signer.read(token, "preferences", rt.clock())
+        except TokenError:
+            return _bad_link(page)
+        current = await db(rt.store.preferences, claims.subscriber_id)
+        if current is None:
+            return _bad_link(page)
+        frequency, chosen = current
+        categories = sorted({c for item in rt.manifest.current.items.values() for c in item.categories})
+        return page(
+            200,
+            "Your newsletter",
+            "Choose how often the digest comes and which categories it covers (none ticked: all of them).",
+            form_action=f"/api/preferences?token={quote(token, safe='')}",
+            choices=[("frequency", f, f == frequency, "radio") for f in ("weekly", "daily")]
+            + [("category", c, chosen is not None and c in chosen, "checkbox") for c in categories],
+            button="Save",
+        )
+
+    @app.post("/api/preferences", response_class=HTMLResponse, summary="Save digest preferences", responses=html_errors)
+    async def save_preferences(request: Request, token: str = token_query) -> Response:
+        if _cross_site(request, allowed_origins):
+            raise ApiProblem(403, "cross_site", "Change your preferences from the page in your mail.")
+        try:
+            claims = rt.signer.read(token, "preferences", rt.clock())
+        except TokenError:
+            return _bad_link(page)
+        try:
+            pairs = parse_qs((await request.body()).decode("utf-8"), max_num_fields=200)
+        except (UnicodeDecodeError, ValueError):
+            raise ApiProblem(400, "malformed_body", "The form could not be read.") from None
+        frequency = (pairs.get("frequency") or ["weekly"])[0]
+        known = {c for item in rt.manifest.current.items.values() for c in item.categories}
+        chosen = [c for c in pairs.get("category", []) if c in known]
+        if frequency not in ("weekly", "daily"):
+            return page(422, "That did not work", "Choose weekly or daily.")
+        saved = await db(
+            rt.store.set_preferences, claims.subscriber_id, frequency, chosen or None, rt.clock()
+        )
+        if not saved:
+            return _bad_link(page)
+        return page(200, "Saved", f"You will get the digest {frequency}.")
+
+    @app.get(
+        "/api/health",
+        response_model=Health,
+        summary="Liveness: the database takes writes, a manifest is loaded; and the outbox's state",
+        responses=responses(503),
+    )
     async def health() -> Response:
         try:
-            await run_in_threadpool(rt.store.ping)
+            await run_in_threadpool(rt.store.check_writable)
+            mail = await run_in_threadpool(outbox.stats, rt.store.engine, rt.clock())
         except Exception as exc:
             log.error("health: database unavailable", extra={"error": type(exc).__name__})
-            raise ApiProblem(503, "database_unavailable", "The database does not answer.") from None
+            raise ApiProblem(503, "database_unavailable", "The database does not take writes.") from None
         manifest = rt.manifest.current
+        if not rt.manifest.loaded:
+            raise ApiProblem(503, "manifest_missing", "No manifest is loaded yet: clicks are refused.")
         return JSONResponse(
             {
                 "status": "ok",
                 "database": "ok",
                 "manifest_items": len(manifest.items),
                 "manifest_generated_at": manifest.generated_at,
+                "outbox": dataclasses.asdict(mail),
             }
         )
 
@@ -560,24 +677,3 @@ def _subscribe_error(
         response.headers.update(headers or {})
         return response
     raise ApiProblem(status, code, message, headers)
-
-
-def _send_confirmation(rt: Runtime, email: str, subscriber_id: int, nonce: str, now: datetime) -> None:
-    """Background task after the 202/303: sign the links and send the mail (failures logged, never the
-    address)."""
-    settings = rt.settings
-    expires = now + timedelta(hours=settings.confirm_ttl_hours)
-    confirm_token = rt.signer.make("confirm", subscriber_id, nonce=nonce, expires=expires)
-    unsubscribe_token = rt.signer.make("unsubscribe", subscriber_id)
-    message = confirmation_message(
-        settings,
-        email,
-        f"{settings.public_base}/api/confirm?token={confirm_token}",
-        f"{settings.public_base}/api/unsubscribe?token={unsubscribe_token}",
-    )
-    try:
-        rt.mailer.send(message)
-    except Exception as exc:
-        log.error("confirmation mail not sent", extra={"error": type(exc).__name__, "subscriber": subscriber_id})
-        return
-    log.info("confirmation mail sent", extra={"subscriber": subscriber_id})

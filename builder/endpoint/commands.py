@@ -1,4 +1,5 @@
-"""CLI commands of the endpoint: `affsite endpoint [migrate]`, `affsite subscribers export|delete`, `affsite stats`.
+"""CLI commands of the endpoint: `affsite endpoint [migrate]`, `affsite subscribers export|delete|pending`,
+`affsite stats`.
 
 Only argparse is imported here; FastAPI, SQLAlchemy and uvicorn are imported inside the handlers.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from .. import clock
@@ -38,7 +40,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     delete = actions.add_parser("delete", help="erase one person (every stored field) by address")
     delete.add_argument("email", metavar="EMAIL")
     delete.set_defaults(func=_run_delete)
+    pending = actions.add_parser(
+        "pending", help="list sign-ups that are not confirmed yet, and the state of their confirmation mail"
+    )
+    pending.add_argument(
+        "--resend", action="store_true", help="queue a new confirmation mail for each (the endpoint sends it)"
+    )
+    pending.set_defaults(func=_run_pending)
     subscribers.set_defaults(func=lambda _args: _usage(subscribers))
+
+    newsletter = commands.add_parser("newsletter", help="send the newsletter digest (after a build)")
+    newsletter_actions = newsletter.add_subparsers(title="actions", metavar="ACTION")
+    send = newsletter_actions.add_parser(
+        "send",
+        help="queue a digest of new listings for every subscriber whose digest is due",
+        description="Reads the build's manifest (no eBay calls) and queues one mail per due subscriber in the "
+        "outbox; the running endpoint sends them. Refuses unless site.yaml has newsletter_mail.epn_email_approved: "
+        "true. Safe to run twice. Needs DATABASE_URL and AFFSITE_SECRET_KEY as the endpoint has them.",
+    )
+    send.add_argument("--root", type=Path, default=Path("."), help="the site folder (default: .)")
+    send.add_argument("--output", type=Path, default=None, help="the build's output folder (default: <root>/output)")
+    send.add_argument("--dry-run", action="store_true", help="show what would be queued; queue nothing")
+    send.set_defaults(func=_run_newsletter_send)
+    newsletter.set_defaults(func=lambda _args: _usage(newsletter))
 
     stats = commands.add_parser("stats", help="clicks by day, category and item (bots left out)")
     stats.add_argument("--days", type=int, default=30, help="how many days back, today included (default: 30)")
@@ -104,6 +128,8 @@ def _run_endpoint(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(),
         timeout_graceful_shutdown=20,
         h11_max_incomplete_event_size=16 * 1024,
+        limit_concurrency=settings.max_connections,  # beyond it: an immediate 503, not a growing queue
+        timeout_keep_alive=5,  # idle keep-alive connections are closed after 5 s
     )
     return 0
 
@@ -170,17 +196,98 @@ def _csv_safe(cell: str) -> str:
 
 
 def _run_delete(args: argparse.Namespace) -> int:
+    import os
+
     from ..errors import AffsiteError
+    from .tokens import keyed_hash
 
     key = _normalize(args.email)
+    secret = os.environ.get("AFFSITE_SECRET_KEY", "")
+    # the per-address rate-limit counter is keyed with the secret key; without it, it expires within two days
+    keys = [f"sub-addr:{keyed_hash(secret, 'address', key)}"] if secret else []
     store = _open_store()
     try:
-        deleted = store.delete_subscriber(key)
+        deleted = store.delete_subscriber(key, keys)
     finally:
         store.close()
     if not deleted:
         raise AffsiteError("no subscriber has that address; nothing was deleted")
-    print("deleted the subscriber and everything stored about them")
+    print("deleted the subscriber and everything stored about them (their mails and rate-limit counters too)")
+    if not secret:
+        print(
+            "note: AFFSITE_SECRET_KEY is not set, so the sign-up counter of this address (a keyed hash) could not "
+            "be found; it expires on its own within two days",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run_pending(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .schema import outbox
+
+    store = _open_store()
+    now = clock.now()
+    try:
+        people = store.pending()
+        with store.engine.connect() as connection:
+            states = {
+                int(row.subscriber_id): (row.status, row.attempts, row.last_error)
+                for row in connection.execute(
+                    select(outbox.c.subscriber_id, outbox.c.status, outbox.c.attempts, outbox.c.last_error)
+                    .where(outbox.c.kind == "confirm")
+                    .order_by(outbox.c.id)
+                )
+            }
+        queued = 0
+        for person in people:
+            hours = (now - person.requested_at).total_seconds() / 3600
+            status, attempts, error = states.get(person.subscriber_id, ("none", 0, None))
+            mail = (
+                f"mail {status}"
+                + (f" after {attempts} attempt(s)" if attempts else "")
+                + (f": {error}" if error else "")
+            )
+            print(f"{person.email}\tsigned up {hours:.1f} h ago\t{mail}")
+            if args.resend and store.resend_confirmation(person.subscriber_id, now):
+                queued += 1
+    finally:
+        store.close()
+    print(f"{len(people)} sign-up(s) waiting for confirmation", file=sys.stderr)
+    if args.resend:
+        print(
+            f"queued {queued} new confirmation mail(s); the running endpoint sends them "
+            f"({len(people) - queued} already had one waiting)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run_newsletter_send(args: argparse.Namespace) -> int:
+    from .newsletter import send
+
+    store = _open_store()
+    try:
+        result = send(
+            args.root,
+            store,
+            clock.now(),
+            output_dir=args.output,
+            dry_run=args.dry_run,
+            progress=sys.stderr.isatty(),
+        )
+    finally:
+        store.close()
+    if args.dry_run:
+        print("dry run: nothing was queued. The first digest would be:\n")
+        print(result.sample or "(no subscriber has anything new)")
+    verb = "would queue" if args.dry_run else "queued"
+    print(
+        f"{verb} {result.queued} digest(s); {result.nothing_new} subscriber(s) had nothing new, "
+        f"{result.not_due} are not due yet, {result.already_queued} had this edition already",
+        file=sys.stderr,
+    )
     return 0
 
 

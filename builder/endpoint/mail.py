@@ -1,5 +1,5 @@
-"""Confirmation mails: built with the standard library, sent over SMTP (or, in --dev without a server, to
-files).
+"""Mails: built with the standard library, sent over SMTP (or, in --dev without a server, to files) by the outbox's
+sender (`sender.py`), never by a request.
 
 Every mail carries an unsubscribe link and the RFC 2369 / RFC 8058 headers `List-Unsubscribe` and
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, so mail clients offer a one-step unsubscribe.
@@ -7,11 +7,16 @@ Every mail carries an unsubscribe link and the RFC 2369 / RFC 8058 headers `List
 
 from __future__ import annotations
 
+import contextlib
+import email.policy
 import logging
 import smtplib
+import socket
 import ssl
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -22,18 +27,29 @@ from .settings import Settings
 log = logging.getLogger("affsite.endpoint.mail")
 
 
+# RFC 5322 allows lines of 998 characters. At the default 78 a List-Unsubscribe URL (one long token) would be
+# RFC 2047-encoded, and mail clients would not find the URL in it.
+MAIL_POLICY = email.policy.default.clone(max_line_length=998)
+
+
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def confirmation_message(settings: Settings, to: str, confirm_url: str, unsubscribe_url: str) -> EmailMessage:
+def sender_domain(settings: Settings) -> str:
+    return settings.sender.rsplit("@", 1)[-1]
+
+
+def confirmation_message(
+    settings: Settings, to: str, confirm_url: str, unsubscribe_url: str, *, message_id: str | None = None
+) -> EmailMessage:
     name = settings.display_name
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = f"Please confirm your subscription to {name}"
     message["From"] = settings.sender
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=settings.sender.rsplit("@", 1)[-1])
+    message["Message-ID"] = message_id or make_msgid(domain=sender_domain(settings))
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
@@ -49,13 +65,37 @@ def confirmation_message(settings: Settings, to: str, confirm_url: str, unsubscr
     return message
 
 
-class SmtpMailer:
-    """Sends over SMTP with STARTTLS (default), implicit TLS, or plain (a local relay); retries twice."""
+class MailError(Exception):
+    """A mail was not sent. `permanent`: the server refused it for good (5xx), trying again will not help."""
 
-    def __init__(self, settings: Settings, *, timeout: float = 15.0, attempts: int = 3) -> None:
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class SmtpMailer:
+    """Sends one mail over SMTP with STARTTLS (default), implicit TLS, or plain (a local relay).
+
+    Three bounds keep a slow or hung server from holding the sender: `timeout` for the connection and for each
+    command's answer (the socket timeout), and `send_timeout` for the whole exchange, after which a watchdog shuts
+    the socket down (a blocked read returns at once). There is no retry here: the outbox retries, with backoff.
+    """
+
+    def __init__(self, settings: Settings, *, timeout: float | None = None, send_timeout: float | None = None) -> None:
         self._settings = settings
-        self._timeout = timeout
-        self._attempts = attempts
+        self._timeout = settings.smtp_timeout if timeout is None else timeout
+        self._send_timeout = settings.smtp_send_timeout if send_timeout is None else send_timeout
+        self._aborters: set[Callable[[], None]] = set()
+        self._lock = threading.Lock()
+        self._client: smtplib.SMTP | None = None  # kept open between mails of one busy spell
+
+    def abort(self) -> None:
+        """Cut off the sends in progress (at shutdown: a hung server must not hold the process)."""
+        with self._lock:
+            aborters = list(self._aborters)
+        for aborter in aborters:
+            aborter()
 
     def _connect(self) -> smtplib.SMTP:
         s = self._settings
@@ -69,21 +109,81 @@ class SmtpMailer:
         return client
 
     def send(self, message: EmailMessage) -> None:
-        for attempt in range(1, self._attempts + 1):
+        """Send one mail, on the connection of the previous one if it is still open (one connection per mail
+        would cost a TCP and TLS handshake and a login each). Call only from one thread (the sender's)."""
+        holder: list[smtplib.SMTP] = []
+        expired = threading.Event()
+
+        def watchdog() -> None:
+            expired.set()
+            for client in holder:
+                sock = getattr(client, "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+        timer = threading.Timer(self._send_timeout, watchdog)
+        timer.daemon = True
+        timer.start()
+        with self._lock:
+            self._aborters.add(watchdog)
+        try:
+            reused = self._client is not None
             try:
-                with self._connect() as client:
-                    if self._settings.smtp_username:
-                        client.login(self._settings.smtp_username, self._settings.smtp_password.reveal())
-                    client.send_message(message)
-                return
-            except (OSError, smtplib.SMTPException) as exc:
-                transient = not isinstance(exc, smtplib.SMTPResponseException) or (
-                    exc.smtp_code >= 400 and exc.smtp_code < 500
-                )
-                log.warning("mail not sent", extra={"attempt": attempt, "error": type(exc).__name__})
-                if attempt == self._attempts or not transient:
+                self._send_on(self._open(holder, expired, watchdog), message)
+            except smtplib.SMTPServerDisconnected:
+                if not reused or expired.is_set():
                     raise
-                time.sleep(0.5 * attempt)
+                # the server closed the idle connection it had kept: once more on a new one
+                self._client = None
+                self._send_on(self._open(holder, expired, watchdog), message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.release()
+            codes = [code for code, _ in exc.recipients.values()]
+            permanent = all(code >= 500 for code in codes)
+            raise MailError(f"SMTPRecipientsRefused {codes[0] if codes else ''}".strip(), permanent=permanent) from None
+        except smtplib.SMTPResponseException as exc:
+            self.release()
+            raise MailError(f"{type(exc).__name__} {exc.smtp_code}", permanent=exc.smtp_code >= 500) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            reason = "SMTP send timed out" if expired.is_set() else type(exc).__name__
+            raise MailError(reason, permanent=False) from None
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._aborters.discard(watchdog)
+
+    def _open(self, holder: list[smtplib.SMTP], expired: threading.Event, watchdog: Callable[[], None]) -> smtplib.SMTP:
+        if self._client is None:
+            client = self._connect()
+            if self._settings.smtp_username:
+                holder.append(client)
+                client.login(self._settings.smtp_username, self._settings.smtp_password.reveal())
+            self._client = client
+        holder.append(self._client)
+        if expired.is_set():
+            watchdog()
+        return self._client
+
+    @staticmethod
+    def _send_on(client: smtplib.SMTP, message: EmailMessage) -> None:
+        client.send_message(message)
+
+    def release(self) -> None:
+        """Close the kept connection politely (QUIT); the sender calls it when it has nothing more to send."""
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                client.quit()
+            with contextlib.suppress(OSError):
+                client.close()
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.close()
 
 
 class FileMailer:

@@ -3,6 +3,7 @@ security headers, an access log line without query strings or IPs, and a JSON 50
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logs import request_id_var
@@ -24,7 +26,9 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{8,64}")
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: with no-referrer a browser posts the confirm page's form with `Origin: null`,
+    # which the same-origin check cannot tell from a cross-site post; same-origin still sends nothing to eBay
+    (b"referrer-policy", b"same-origin"),
     (b"strict-transport-security", b"max-age=63072000"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"interest-cohort=(), camera=(), microphone=(), geolocation=()"),
@@ -41,6 +45,10 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
+class BodyTimeout(Exception):
+    """The client did not send its body within the read timeout (a slow-loris, or a stalled connection)."""
+
+
 class EdgeMiddleware:
     def __init__(
         self,
@@ -51,6 +59,7 @@ class EdgeMiddleware:
         netlify_secret: str = "",
         unsigned_paths: frozenset[str] = frozenset(),
         route_name: Callable[[Scope], str] | None = None,
+        body_timeout: float = 10.0,
     ) -> None:
         self.app = app
         self.body_limits = dict(body_limits)
@@ -58,6 +67,7 @@ class EdgeMiddleware:
         self.netlify_secret = netlify_secret
         self.unsigned_paths = unsigned_paths
         self.route_name = route_name
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,13 +120,20 @@ class EdgeMiddleware:
                 )
                 return
             received = [0]
+            body_done = [False]
 
             async def limited_receive() -> Message:
-                message = await receive()
+                if body_done[0]:  # after the body, a receive waits for the disconnect: no timeout for that
+                    return await receive()
+                try:
+                    message = await asyncio.wait_for(receive(), self.body_timeout)
+                except TimeoutError:
+                    raise BodyTimeout from None
                 if message["type"] == "http.request":
                     received[0] += len(message.get("body", b""))
                     if received[0] > limit:
                         raise BodyTooLarge(limit)
+                    body_done[0] = not message.get("more_body", False)
                 return message
 
             try:
@@ -131,6 +148,19 @@ class EdgeMiddleware:
                     f"The request body must be at most {exc.limit} bytes.",
                     request_id,
                 )
+            except BodyTimeout:
+                log.info("request body not received in time", extra={"path": path[:200]})
+                if not response_started[0]:
+                    await _json(
+                        send_wrapper,
+                        408,
+                        "request_timeout",
+                        f"The request body did not arrive within {self.body_timeout:g} seconds.",
+                        request_id,
+                    )
+            except ClientDisconnect:
+                # the client went away mid-body (closed a tab, lost the network): nothing to answer, not an error
+                log.info("client disconnected before sending the whole body", extra={"path": path[:200]})
         except Exception:
             log.exception("unhandled error", extra={"method": scope["method"], "path": path[:200]})
             if not response_started[0]:

@@ -18,7 +18,11 @@ a{color:#0b57d0}</style></head>
 <body><main><h1>{{ title }}</h1>{% for p in paragraphs %}<p>{{ p }}</p>{% endfor %}
 {% if form_action %}<form method="post" action="{{ form_action }}">
 {% for name, value in fields %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
+{% for name, value, checked, kind in choices %}<p><label><input type="{{ kind }}" name="{{ name }}"
+value="{{ value }}"{% if checked %} checked{% endif %}> {{ value }}</label></p>{% endfor %}
 <button type="submit">{{ button }}</button></form>{% endif %}
+{% if link %}<p><a href="{{ link[0] }}" rel="sponsored nofollow noopener"{% if ping %} ping="{{ ping }}"{% endif %}
+style="font-size:1.2rem">{{ link[1] }}</a></p>{% endif %}
 <p><a href="{{ site_url }}/">Back to {{ site_name }}</a></p></main></body></html>
 """
 _template = _env.from_string(_LAYOUT)
@@ -33,6 +37,9 @@ def render_page(
     form_action: str = "",
     fields: list[tuple[str, str]] | None = None,
     button: str = "",
+    link: tuple[str, str] | None = None,
+    ping: str = "",
+    choices: list[tuple[str, str, bool, str]] | None = None,
 ) -> str:
     return _template.render(
         title=title,
@@ -42,4 +49,7 @@ def render_page(
         form_action=form_action,
         fields=fields or [],
         button=button,
+        link=link,
+        ping=ping,
+        choices=choices or [],
     )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData()
@@ -51,6 +52,9 @@ subscribers = Table(
     Column("consent_ip_hash", String(64), nullable=True),  # keyed hash of the confirming IP (proof)
     Column("request_ip_hash", String(64), nullable=True),  # keyed hash of the IP that asked to subscribe
     Column("unsubscribed_at", DateTime(timezone=True), nullable=True),
+    Column("frequency", String(10), nullable=False, server_default="weekly"),  # weekly | daily (the digest)
+    Column("categories", Text, nullable=True),  # JSON list of category slugs chosen; NULL: every category
+    Column("last_digest_at", DateTime(timezone=True), nullable=True),  # listings newer than this go in the next one
     sqlite_autoincrement=True,  # ids are never reused: an old unsubscribe link cannot reach a new person
 )
 
@@ -67,4 +71,25 @@ visitor_salts = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("salt", String(64), nullable=False),  # random; deleted after two days, so old hashes cannot be redone
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    # One mail, one key: queuing the same mail twice is a no-op, and the Message-ID is derived from it, so a mail
+    # retried after a crash is the same mail to the receiving server.
+    Column("key", String(120), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # confirm | digest
+    Column("subscriber_id", _BigId, nullable=False),  # erased with the person
+    Column("message", Text, nullable=True),  # digests: the whole mail; confirmations: composed when sent
+    Column("status", String(10), nullable=False),  # queued | sent | failed | dropped
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),  # an instance is sending it until then
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(200), nullable=True),  # an error class and SMTP code, never an address
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_subscriber", "subscriber_id"),
 )

@@ -60,6 +60,19 @@ class Settings:
     """SMTP_PASSWORD."""
     mail_from: str = ""
     """SMTP_FROM: the From address of confirmation mails; default `newsletter@<site host>`."""
+    smtp_timeout: float = 10.0
+    """SMTP_TIMEOUT: seconds to wait for the connection and for each answer of the SMTP server."""
+    smtp_send_timeout: float = 30.0
+    """SMTP_SEND_TIMEOUT: seconds one whole mail may take to send; then it is cut off and retried later."""
+    outbox_poll_seconds: float = 2.0
+    """AFFSITE_OUTBOX_POLL_SECONDS: how often the sender looks for due mails (a sign-up wakes it at once)."""
+    purge_unsubscribed_days: int = 30
+    """AFFSITE_PURGE_UNSUBSCRIBED_DAYS: unsubscribed addresses are erased this many days after they left."""
+    body_timeout_seconds: float = 10.0
+    """AFFSITE_BODY_TIMEOUT_SECONDS: a request whose body has not arrived within this gets 408 (slow clients)."""
+    max_connections: int = 500
+    """AFFSITE_MAX_CONNECTIONS: open connections per process (uvicorn's limit_concurrency): a request arriving when
+    this many are open gets 503 at once, so a flood cannot exhaust memory or queue up on the database pool."""
     outbox_dir: str = "data/outbox"
     """AFFSITE_OUTBOX_DIR: in --dev without SMTP_HOST, mails are written here as .eml files."""
     trusted_proxies: tuple[IPNetwork, ...] = ()
@@ -128,6 +141,19 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dev: bool | None 
             value = int(raw)
         except ValueError:
             problems.append(f"Config '{name}' has value {raw!r}. Not a valid int.")
+            return default
+        if not low <= value <= high:
+            problems.append(f"Config '{name}' has value {value}. Expected {low} to {high}.")
+        return value
+
+    def number(name: str, default: float, low: float, high: float) -> float:
+        raw = env.get(name)
+        if raw is None or raw.strip() == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.append(f"Config '{name}' has value {raw!r}. Not a valid number.")
             return default
         if not low <= value <= high:
             problems.append(f"Config '{name}' has value {value}. Expected {low} to {high}.")
@@ -208,6 +234,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dev: bool | None 
         smtp_username=text("SMTP_USERNAME", "", 320),
         smtp_password=Secret(env.get("SMTP_PASSWORD", "")),
         mail_from=text("SMTP_FROM", "", 320),
+        smtp_timeout=number("SMTP_TIMEOUT", 10.0, 0.05, 600),
+        smtp_send_timeout=number("SMTP_SEND_TIMEOUT", 30.0, 0.1, 3600),
+        outbox_poll_seconds=number("AFFSITE_OUTBOX_POLL_SECONDS", 2.0, 0.01, 3600),
+        purge_unsubscribed_days=integer("AFFSITE_PURGE_UNSUBSCRIBED_DAYS", 30, 1, 3650),
+        body_timeout_seconds=number("AFFSITE_BODY_TIMEOUT_SECONDS", 10.0, 0.1, 600),
+        max_connections=integer("AFFSITE_MAX_CONNECTIONS", 500, 1, 100_000),
         outbox_dir=text("AFFSITE_OUTBOX_DIR", "data/outbox"),
         trusted_proxies=tuple(proxies),
         netlify_proxy_secret=Secret(env.get("AFFSITE_NETLIFY_PROXY_SECRET", "")),
@@ -240,4 +272,7 @@ def sqlite_path(url: str) -> Path | None:
     path = url.split(":///", 1)[1] if ":///" in url else ""
     if not path or path == ":memory:":
         return None
-    return Path(path.split("?", 1)[0])
+    path, _, query = path.partition("?")
+    if path.startswith("file:") and "uri=true" in query:  # sqlite:///file:/path?mode=ro&uri=true
+        path = path.removeprefix("file:")
+    return Path(path)

@@ -8,11 +8,14 @@ process being killed. SQLite runs in WAL mode with `synchronous=FULL` (a commit 
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Engine, case, create_engine, delete, event, func, insert, select, text, update
@@ -21,8 +24,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from . import outbox
 from .schema import clicks, rate_limits, subscribers, visitor_salts
+from .schema import outbox as outbox_table
 from .settings import sqlite_path
+
+
+class ReadOnlyDatabase(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class ClickRow:
 class SubscribeOutcome:
     """What a subscribe request did; the HTTP answer is the same for all of them (nothing is revealed)."""
 
-    action: Literal["send_confirmation", "already_confirmed"]
+    action: Literal["queued", "already_queued", "already_confirmed"]
     subscriber_id: int
     nonce: str | None
 
@@ -69,6 +78,24 @@ class Subscriber:
     consent_ip_hash: str | None
 
 
+@dataclass(frozen=True)
+class PendingConfirmation:
+    subscriber_id: int
+    email: str
+    nonce: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestReader:
+    subscriber_id: int
+    email: str
+    frequency: str
+    categories: frozenset[str] | None  # None: every category
+    last_digest_at: datetime | None
+    confirmed_at: datetime | None
+
+
 ConfirmResult = Literal["confirmed", "already_confirmed", "invalid"]
 
 
@@ -77,7 +104,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -101,6 +128,15 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     return create_engine(parsed, pool_size=pool_size, max_overflow=4, pool_pre_ping=True, hide_parameters=True)
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives the -wal and -shm files the same mode):
+    it holds addresses and consent records."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -122,6 +158,17 @@ class Store:
     def ping(self) -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+    def check_writable(self) -> None:
+        """Raise unless the database would take a write now (a read-only file or a read-only replica would not)."""
+        with self.engine.connect() as connection:
+            if self.engine.dialect.name == "postgresql":
+                if connection.execute(text("SHOW transaction_read_only")).scalar_one() == "on":
+                    raise ReadOnlyDatabase("the database is read-only")
+                return
+            # a write that changes nothing, rolled back: SQLite refuses it on a read-only file, directory or mount
+            connection.execute(delete(visitor_salts).where(text("0 = 1")))
+            connection.rollback()
 
     # -- clicks
     # ---------------------------------------------------------------------------------------------------
@@ -195,8 +242,21 @@ class Store:
 
     # -- subscribers
     # ----------------------------------------------------------------------------------------------
-    def subscribe(self, email: str, email_key: str, ip_hash: str, now: datetime) -> SubscribeOutcome:
-        """Store the address once; a pending or unsubscribed address gets a fresh confirmation nonce."""
+    def subscribe(
+        self,
+        email: str,
+        email_key: str,
+        ip_hash: str,
+        now: datetime,
+        *,
+        confirm_ttl: timedelta = timedelta(hours=48),
+        resend_after: timedelta = timedelta(minutes=10),
+    ) -> SubscribeOutcome:
+        """Store the address once and queue its confirmation mail in the same transaction.
+
+        While a confirmation link is still valid, asking again keeps that link (so every mail sent for it works)
+        and queues another mail only if none is waiting and the last one went out more than `resend_after` ago:
+        a double submit gives one mail whose link works."""
         nonce = secrets.token_urlsafe(24)
         with self.engine.begin() as connection:
             statement = self._upsert()(subscribers).values(
@@ -210,17 +270,35 @@ class Store:
                 request_ip_hash=ip_hash,
             )
             connection.execute(statement.on_conflict_do_nothing(index_elements=["email_key"]))
+            # FOR UPDATE: two submits of one address at once are serialized here (PostgreSQL; SQLite has one writer)
             row = connection.execute(
-                select(subscribers.c.id, subscribers.c.status, subscribers.c.confirm_nonce).where(
-                    subscribers.c.email_key == email_key
+                select(
+                    subscribers.c.id,
+                    subscribers.c.status,
+                    subscribers.c.confirm_nonce,
+                    subscribers.c.confirm_requested_at,
                 )
+                .where(subscribers.c.email_key == email_key)
+                .with_for_update()
             ).one()
+            subscriber_id = int(row.id)
             if row.status == "confirmed":
-                return SubscribeOutcome("already_confirmed", int(row.id), None)
-            if row.confirm_nonce != nonce:  # it was there before: a new link replaces the old one
+                return SubscribeOutcome("already_confirmed", subscriber_id, None)
+            if row.confirm_nonce != nonce:  # it was there before
+                requested = row.confirm_requested_at
+                still_valid = (
+                    row.status == "pending"
+                    and row.confirm_nonce is not None
+                    and requested is not None
+                    and _aware(requested) > now - confirm_ttl
+                )
+                if still_valid and outbox.has_recent_confirmation(connection, subscriber_id, now - resend_after):
+                    return SubscribeOutcome("already_queued", subscriber_id, row.confirm_nonce)
+                if still_valid:
+                    nonce = row.confirm_nonce
                 connection.execute(
                     update(subscribers)
-                    .where(subscribers.c.id == row.id)
+                    .where(subscribers.c.id == subscriber_id)
                     .values(
                         status="pending",
                         email=email,
@@ -230,7 +308,154 @@ class Store:
                         updated_at=now,
                     )
                 )
-        return SubscribeOutcome("send_confirmation", int(row.id), nonce)
+            outbox.enqueue(
+                connection,
+                key=f"confirm:{subscriber_id}:{secrets.token_hex(8)}",
+                kind="confirm",
+                subscriber_id=subscriber_id,
+                now=now,
+            )
+        return SubscribeOutcome("queued", subscriber_id, nonce)
+
+    def confirmation_target(self, subscriber_id: int) -> PendingConfirmation | None:
+        """What a confirmation mail needs, read when it is sent; None when the person is no longer pending."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    subscribers.c.email,
+                    subscribers.c.status,
+                    subscribers.c.confirm_nonce,
+                    subscribers.c.confirm_requested_at,
+                ).where(subscribers.c.id == subscriber_id)
+            ).one_or_none()
+        if row is None or row.status != "pending" or not row.confirm_nonce or row.confirm_requested_at is None:
+            return None
+        return PendingConfirmation(
+            subscriber_id, str(row.email), str(row.confirm_nonce), _aware(row.confirm_requested_at)
+        )
+
+    def subscriber_email(self, subscriber_id: int, status: str) -> str | None:
+        with self.engine.connect() as connection:
+            email = connection.execute(
+                select(subscribers.c.email).where(
+                    (subscribers.c.id == subscriber_id) & (subscribers.c.status == status)
+                )
+            ).scalar_one_or_none()
+        return None if email is None else str(email)
+
+    def pending(self) -> list[PendingConfirmation]:
+        """Sign-ups not confirmed yet, oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    subscribers.c.id,
+                    subscribers.c.email,
+                    subscribers.c.confirm_nonce,
+                    subscribers.c.confirm_requested_at,
+                )
+                .where(subscribers.c.status == "pending")
+                .order_by(subscribers.c.confirm_requested_at, subscribers.c.id)
+            ).all()
+        return [
+            PendingConfirmation(int(r.id), str(r.email), str(r.confirm_nonce or ""), _aware(r.confirm_requested_at))
+            for r in rows
+            if r.confirm_requested_at is not None
+        ]
+
+    def resend_confirmation(self, subscriber_id: int, now: datetime) -> bool:
+        """Queue a new confirmation mail for a pending sign-up (a fresh link window; an unsent one is not doubled)."""
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(subscribers.c.status, subscribers.c.confirm_nonce)
+                .where(subscribers.c.id == subscriber_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None or row.status != "pending":
+                return False
+            if outbox.confirmation_queued(connection, subscriber_id):
+                return False
+            connection.execute(
+                update(subscribers)
+                .where(subscribers.c.id == subscriber_id)
+                .values(confirm_nonce=row.confirm_nonce or secrets.token_urlsafe(24), confirm_requested_at=now)
+            )
+            return outbox.enqueue(
+                connection,
+                key=f"confirm:{subscriber_id}:{secrets.token_hex(8)}",
+                kind="confirm",
+                subscriber_id=subscriber_id,
+                now=now,
+            )
+
+    def digest_readers(self) -> list[DigestReader]:
+        """Confirmed subscribers with their digest preferences."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    subscribers.c.id,
+                    subscribers.c.email,
+                    subscribers.c.frequency,
+                    subscribers.c.categories,
+                    subscribers.c.last_digest_at,
+                    subscribers.c.confirmed_at,
+                )
+                .where(subscribers.c.status == "confirmed")
+                .order_by(subscribers.c.id)
+            ).all()
+        readers = []
+        for r in rows:
+            chosen = json.loads(r.categories) if r.categories else None
+            readers.append(
+                DigestReader(
+                    int(r.id),
+                    str(r.email),
+                    str(r.frequency),
+                    frozenset(chosen) if isinstance(chosen, list) else None,
+                    _aware(r.last_digest_at) if r.last_digest_at else None,
+                    _aware(r.confirmed_at) if r.confirmed_at else None,
+                )
+            )
+        return readers
+
+    def queue_digest(self, subscriber_id: int, key: str, message: str, now: datetime) -> bool:
+        """Queue one digest and note it as the person's last, in one transaction; False if that edition was
+        queued for them before (running `newsletter send` twice sends nothing twice)."""
+        with self.engine.begin() as connection:
+            if not outbox.enqueue(
+                connection, key=key, kind="digest", subscriber_id=subscriber_id, now=now, message=message
+            ):
+                return False
+            connection.execute(
+                update(subscribers)
+                .where((subscribers.c.id == subscriber_id) & (subscribers.c.status == "confirmed"))
+                .values(last_digest_at=now)
+            )
+            return True
+
+    def set_preferences(self, subscriber_id: int, frequency: str, categories: list[str] | None, now: datetime) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(subscribers)
+                .where((subscribers.c.id == subscriber_id) & (subscribers.c.status == "confirmed"))
+                .values(
+                    frequency=frequency,
+                    categories=None if categories is None else json.dumps(sorted(categories)),
+                    updated_at=now,
+                )
+            )
+            return bool(result.rowcount == 1)
+
+    def preferences(self, subscriber_id: int) -> tuple[str, frozenset[str] | None] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(subscribers.c.frequency, subscribers.c.categories).where(
+                    (subscribers.c.id == subscriber_id) & (subscribers.c.status == "confirmed")
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        chosen = json.loads(row.categories) if row.categories else None
+        return str(row.frequency), (frozenset(chosen) if isinstance(chosen, list) else None)
 
     def confirm(self, subscriber_id: int, nonce: str, ip_hash: str, now: datetime) -> ConfirmResult:
         """Confirm with the single-use nonce of the latest confirmation link."""
@@ -273,11 +498,53 @@ class Store:
             for row in rows:
                 yield _subscriber(row._mapping)
 
-    def delete_subscriber(self, email_key: str) -> bool:
-        """Erase a person (rate-limit counters hold only keyed hashes and expire within two days)."""
+    def delete_subscriber(self, email_key: str, rate_limit_keys: Sequence[str] = ()) -> bool:
+        """Erase a person: their row, their queued and sent mails, and the rate-limit counters keyed by their
+        address (`rate_limit_keys`, which need the secret key to compute) and by the IPs stored with them."""
         with self.engine.begin() as connection:
-            result = connection.execute(delete(subscribers).where(subscribers.c.email_key == email_key))
-            return result.rowcount == 1
+            row = connection.execute(
+                select(subscribers.c.id, subscribers.c.request_ip_hash, subscribers.c.consent_ip_hash).where(
+                    subscribers.c.email_key == email_key
+                )
+            ).one_or_none()
+            if row is None:
+                return False
+            keys = set(rate_limit_keys)
+            keys.update(f"sub-ip:{h}" for h in (row.request_ip_hash, row.consent_ip_hash) if h)
+            if keys:
+                connection.execute(delete(rate_limits).where(rate_limits.c.key.in_(sorted(keys))))
+            outbox.erase_subscriber(connection, int(row.id))
+            connection.execute(delete(subscribers).where(subscribers.c.id == row.id))
+            return True
+
+    def purge(self, now: datetime, *, confirm_ttl: timedelta, unsubscribed_after: timedelta) -> dict[str, int]:
+        """Erase what is no longer needed: sign-ups never confirmed within the link's lifetime, addresses that
+        left more than `unsubscribed_after` ago, and sent mails older than a week."""
+        counts: dict[str, int] = {}
+        with self.engine.begin() as connection:
+            for name, condition in (
+                (
+                    "pending",
+                    (subscribers.c.status == "pending") & (subscribers.c.confirm_requested_at < now - confirm_ttl),
+                ),
+                (
+                    "unsubscribed",
+                    (subscribers.c.status == "unsubscribed")
+                    & (subscribers.c.unsubscribed_at < now - unsubscribed_after),
+                ),
+            ):
+                ids = [int(i) for i in connection.execute(select(subscribers.c.id).where(condition)).scalars()]
+                for chunk in range(0, len(ids), 500):
+                    part = ids[chunk : chunk + 500]
+                    connection.execute(delete(outbox_table).where(outbox_table.c.subscriber_id.in_(part)))
+                    connection.execute(delete(subscribers).where(subscribers.c.id.in_(part)))
+                counts[name] = len(ids)
+            counts["mails"] = outbox.purge_done(connection, now - timedelta(days=7))
+        return counts
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite gives naive UTC back
 
 
 def _subscriber(row: RowMapping) -> Subscriber:

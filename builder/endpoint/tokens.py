@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-Purpose = Literal["confirm", "unsubscribe"]
+Purpose = Literal["confirm", "unsubscribe", "preferences"]
 MAX_TOKEN_LENGTH = 400
 
 

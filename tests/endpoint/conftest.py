@@ -112,12 +112,19 @@ class MailSink:
     host: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # as received, for what a parser would hide (header encoding)
+    sessions: set[int] = field(default_factory=set)  # SMTP connections that delivered mail
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refuse: str = ""  # when set, every mail is answered with this reply instead (e.g. "451 ..." or "550 ...")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return self.refuse
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
+            self.sessions.add(id(session))
             self.messages.append(message)  # type: ignore[arg-type]
+            self.raw.append(bytes(envelope.content))
         return "250 OK"
 
     def wait(self, count: int = 1, timeout: float = 5.0) -> list[EmailMessage]:
@@ -130,6 +137,18 @@ class MailSink:
         raise AssertionError(f"expected {count} mail(s), got {len(self.messages)}")
 
 
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll until `condition()` is truthy (the sender works in the background); its value is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -137,11 +156,16 @@ def free_port() -> int:
         return port
 
 
+def start_sink(sink: MailSink) -> Controller:
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    return controller
+
+
 @pytest.fixture
 def smtp() -> Iterator[MailSink]:
     sink = MailSink("127.0.0.1", free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
+    controller = start_sink(sink)
     try:
         yield sink
     finally:

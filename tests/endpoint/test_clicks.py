@@ -151,6 +151,7 @@ def test_health_reports_database_and_manifest(endpoint: Endpoint) -> None:
         "database": "ok",
         "manifest_items": 2,
         "manifest_generated_at": "2026-11-22T09:00:00Z",
+        "outbox": {"queued": 0, "retrying": 0, "failed": 0, "oldest_queued_seconds": None, "last_error": None},
     }
 
 

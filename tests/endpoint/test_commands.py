@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from builder.cli import main
 from builder.endpoint.migrate import SCRIPT_LOCATION, head_revision
 
-from .conftest import BEACON_HEADERS, SECRET, AppFactory, MailSink, click_body, free_port, make_env
+from .conftest import BEACON_HEADERS, SECRET, AppFactory, MailSink, click_body, free_port, make_env, wait_until
 from .server import REPO, ServerProcess
 
 
@@ -160,3 +160,33 @@ def test_endpoint_refuses_to_start_without_a_secret(
     assert "AFFSITE_SECRET_KEY" in err and "SMTP_HOST" in err and "Not a valid int" in err
     assert "Traceback" not in err
     assert SECRET not in err
+
+
+def test_pending_lists_unconfirmed_sign_ups_and_resend_queues_new_mails(
+    make_endpoint: AppFactory, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    endpoint = make_endpoint(AFFSITE_OUTBOX_POLL_SECONDS="0.05")
+    _confirm(endpoint, "done@example.org")
+    endpoint.client.post("/api/subscribe", json={"email": "waiting@example.org"})
+    endpoint.smtp.wait(2)
+    wait_until(lambda: {r["status"] for r in endpoint.rows("outbox")} == {"sent"}, what="both mails marked sent")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    assert main(["subscribers", "pending"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("waiting@example.org\tsigned up 0.0 h ago\tmail sent after 1 attempt(s)")
+    assert "done@" not in captured.out
+    assert "1 sign-up(s) waiting" in captured.err
+
+    assert main(["subscribers", "pending", "--resend"]) == 0
+    assert "queued 1 new confirmation mail(s)" in capsys.readouterr().err
+    assert main(["subscribers", "pending", "--resend"]) == 0  # the first one is not sent yet, or just was
+    capsys.readouterr()
+    endpoint.clock.advance(minutes=1)  # the CLI queued it at its own (real) time; the test clock stands still
+    endpoint.smtp.wait(3)
+    again = endpoint.smtp.messages[2]
+    assert again["To"] == "waiting@example.org"
+    token = again.get_content().split("/api/confirm?token=", 1)[1].split()[0]
+    assert endpoint.client.post("/api/confirm", data={"token": token}).status_code == 200
+    assert main(["subscribers", "pending"]) == 0
+    assert capsys.readouterr().out == ""

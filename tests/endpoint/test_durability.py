@@ -1,11 +1,13 @@
 """Every acknowledged write survives SIGKILL: clients write concurrently, the process is killed, and after a
-restart every click answered 204 and every subscription answered 202 is in the database."""
+restart every click answered 204 and every subscription answered 202 is in the database, and every sign-up gets its
+confirmation mail exactly once (one Message-ID per person, whatever the kill interrupted)."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,17 +16,22 @@ from sqlalchemy import select
 from builder.endpoint.schema import clicks, subscribers
 from builder.endpoint.store import Store
 
-from .conftest import SITE, MailSink, free_port, make_env
+from .conftest import SITE, MailSink, free_port, make_env, wait_until
 from .server import ServerProcess
 
 
 def test_acknowledged_writes_survive_sigkill(
     database_url: str, manifest_path: Path, smtp: MailSink, tmp_path: Path
 ) -> None:
+    clock_file = tmp_path / "now"
+    start = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+    clock_file.write_text(start.isoformat())
     env = make_env(
         database_url,
         manifest_path,
         smtp,
+        AFFSITE_TEST_NOW=f"@{clock_file}",
+        AFFSITE_OUTBOX_POLL_SECONDS="0.05",
         AFFSITE_CLICKS_PER_IP_PER_MINUTE="0",
         AFFSITE_SUBSCRIBE_PER_IP_PER_HOUR="0",
         AFFSITE_SUBSCRIBE_PER_ADDRESS_PER_HOUR="0",
@@ -82,11 +89,27 @@ def test_acknowledged_writes_survive_sigkill(
     assert len(acked_pages) >= 40, "the clients should have been writing when the process was killed"
     assert acked_emails
 
-    restarted = ServerProcess(env, free_port(), tmp_path / "endpoint-restart.log")  # recovers and serves again
+    # an hour later (the killed process's claims on mails have run out) it recovers, serves and sends again
+    clock_file.write_text((start + timedelta(hours=1)).isoformat())
+    restarted = ServerProcess(env, free_port(), tmp_path / "endpoint-restart.log")
     try:
         assert httpx.get(restarted.base + "/api/health").json()["status"] == "ok"
+        wait_until(
+            lambda: acked_emails <= {str(m["To"]).lower() for m in smtp.messages},
+            timeout=60,
+            what="a confirmation mail for every acknowledged sign-up",
+        )
+        wait_until(
+            lambda: httpx.get(restarted.base + "/api/health").json()["outbox"]["queued"] == 0,
+            timeout=60,
+            what="an empty outbox",
+        )
     finally:
         restarted.stop()
+    ids: dict[str, set[str]] = {}
+    for message in smtp.messages:
+        ids.setdefault(str(message["To"]).lower(), set()).add(str(message["Message-ID"]))
+    assert {address: len(found) for address, found in ids.items() if len(found) != 1} == {}
     store = Store.from_url(database_url)
     try:
         with store.engine.connect() as connection:

@@ -38,6 +38,8 @@ def test_double_opt_in_and_one_click_unsubscribe(endpoint: Endpoint) -> None:
     confirm_url, unsubscribe_url = _links(mail)
     assert mail["List-Unsubscribe"] == f"<{unsubscribe_url}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # the header as sent: the URL itself (a mail client does not decode RFC 2047 words in List-Unsubscribe)
+    assert f"List-Unsubscribe: <{unsubscribe_url}>".encode() in endpoint.smtp.raw[0]
     assert confirm_url.startswith(SITE + "/api/confirm?token=")
     assert _status(endpoint) == ["pending"]
 
@@ -97,17 +99,24 @@ def test_invalid_address_from_the_form_gets_a_page(endpoint: Endpoint) -> None:
 
 def test_subscribing_again_is_not_an_error_and_reveals_nothing(endpoint: Endpoint) -> None:
     first = endpoint.client.post("/api/subscribe", json={"email": "same@example.org"})
-    second = endpoint.client.post("/api/subscribe", json={"email": "SAME@example.org"})
+    second = endpoint.client.post("/api/subscribe", json={"email": "SAME@example.org"})  # a double submit
     other = endpoint.client.post("/api/subscribe", json={"email": "new@example.org"})
     assert first.status_code == second.status_code == other.status_code == 202
     assert first.json() == second.json() == other.json()
     assert len(endpoint.rows("subscribers")) == 2
-    mails = [m for m in endpoint.smtp.wait(3) if m["To"].lower() == "same@example.org"]
-    assert len(mails) == 2
-    # only the newest link of an address works
+    endpoint.smtp.wait(2)
+    # the double submit queued one mail, not two
+    assert [row["kind"] for row in endpoint.rows("outbox")] == ["confirm", "confirm"]
+    assert len([m for m in endpoint.smtp.messages if m["To"].lower() == "same@example.org"]) == 1
+    # asking again an hour later sends a reminder with the same link, so both mails' links work
+    endpoint.clock.advance(hours=1)
+    assert endpoint.client.post("/api/subscribe", json={"email": "same@example.org"}).status_code == 202
+    endpoint.smtp.wait(3)
+    mails = [m for m in endpoint.smtp.messages if m["To"].lower() == "same@example.org"]
+    assert len(mails) == 2 and mails[0]["Message-ID"] != mails[1]["Message-ID"]
     old_token, new_token = (_links(m)[0].split("token=", 1)[1] for m in mails)
-    assert endpoint.client.post("/api/confirm", data={"token": old_token}).status_code == 400
-    assert endpoint.client.post("/api/confirm", data={"token": new_token}).status_code == 200
+    assert endpoint.client.post("/api/confirm", data={"token": old_token}).status_code == 200
+    assert endpoint.client.post("/api/confirm", data={"token": new_token}).status_code == 400  # used: single use
 
 
 def test_honeypot_gets_a_neutral_success_and_nothing_is_stored(endpoint: Endpoint) -> None:

@@ -31,10 +31,20 @@
     try { navigator.sendBeacon(endpoint + "/api/clicks", body); } catch (e) { /* never block the visit */ }
   }
 
-  document.addEventListener("click", function (event) {
+  // Without script the browser counts a click itself with the link's `ping` attribute. With script the beacon
+  // counts it (it carries the page too), so the ping is removed and a click is counted once. Middle clicks and
+  // "open in new tab" by mouse fire auxclick, not click.
+  if (endpoint && navigator.sendBeacon) {
+    document.querySelectorAll("a[data-item][ping]").forEach(function (link) { link.removeAttribute("ping"); });
+  }
+
+  function onClick(event) {
+    if (event.type === "auxclick" && event.button !== 1) return;
     var link = event.target.closest && event.target.closest("a[data-item]");
     if (link) sendClick(link);
-  });
+  }
+  document.addEventListener("click", onClick);
+  document.addEventListener("auxclick", onClick);
 
   var form = document.querySelector("form.newsletter");
   if (form && window.fetch) {
