@@ -99,6 +99,8 @@ class _Refs(HTMLParser):
                 self._script_type = a.get("type", "")
         elif tag == "link" and a.get("rel") == "stylesheet":
             self.add("style-src", a["href"])
+        elif tag == "link" and a.get("rel") in ("icon", "apple-touch-icon"):
+            self.add("img-src", a["href"])  # a favicon is loaded under img-src
         elif tag in ("img", "source", "video", "audio", "iframe", "object", "embed"):
             self.add("img-src" if tag in ("img", "source") else f"<{tag}>", a.get("src", ""))
         elif tag == "form":

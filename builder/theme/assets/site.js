@@ -38,8 +38,8 @@
       var ms = at - now;
       if (el.getAttribute("data-rel") === "ago") {
         el.textContent = ms > -60000 ? "just now" : span(ms) + " ago";
-      } else {
-        el.textContent = ms <= 0 ? "soon (may have ended)" : "in " + span(ms);
+      } else if (ms < 7 * 86400000) {  // further off, the date says more than "in 400 days"
+        el.textContent = ms <= 0 ? "now (check eBay)" : "in " + span(ms);
       }
     });
   }
