@@ -14,7 +14,7 @@ What it does:
      (s-l400 -> 400 px); `img-src` is widened to the local server for that reason only;
   3. runs Lighthouse's mobile preset (simulated slow 4G and a mid-range phone) with Debian's /usr/bin/chromium,
      headless, `--runs` times per page, and reports the median score of each category.
-With --record the table is appended to BENCHMARKS.md (## Lighthouse) with the date and the git commit.
+With --record the table goes into BENCHMARKS.md (## Lighthouse (mobile)) with the date and the git commit.
 """
 
 from __future__ import annotations
@@ -200,8 +200,16 @@ def main() -> int:
             f"\n### {stamp}, commit {commit.stdout.strip()}, Lighthouse {version}, {CHROMIUM}, median of "
             f"{args.runs} runs (min–max)\n\n{table}\n"
         )
-        with (REPO / "BENCHMARKS.md").open("a", encoding="utf-8") as handle:
-            handle.write(entry)
+        # Into the "## Lighthouse (mobile)" section, after its last entry (the file's end if there is none yet).
+        path = REPO / "BENCHMARKS.md"
+        text = path.read_text(encoding="utf-8")
+        start = text.find("## Lighthouse (mobile)")
+        end = text.find("\n## ", start + 1) if start >= 0 else -1
+        if start < 0 or end < 0:
+            text = text.rstrip("\n") + "\n" + entry
+        else:
+            text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
+        path.write_text(text, encoding="utf-8")
     return 0
 
 
