@@ -111,7 +111,7 @@ def test_the_wheel_installs_and_affsite_new_builds_a_complete_site(installed: Pa
         assert (out / page / "index.html").is_file(), page
     for asset in re.findall(r'(?:href|src)="/(assets/[^"]+)"', home):
         assert (out / asset).is_file(), asset
-    assert {p.suffix for p in (out / "assets").iterdir()} == {".css", ".js"}
+    assert {p.suffix for p in (out / "assets").iterdir()} == {".css", ".js", ".svg"}  # the favicon (issue 12)
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
     paths = ["/", "/headphones/", "/mirrorless-cameras/", "/about/", "/disclosure/", "/privacy/"]
     paths += [f"/p/{p.parent.name}/" for p in products]
