@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,10 @@ from .yamlsource import YamlDocument, load_yaml_file
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SEARCH_RESULTS = 10_000  # eBay stops a result set at 10,000 items
 MAX_Q_LENGTH = 100
+# site.yaml `logo` and `favicon`: a file inside templates/assets/ (letters, digits, - _ . and folders).
+_ASSET_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_./-]*")
+_LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
+_FAVICON_TYPES = (".svg", ".png", ".ico")
 
 
 class _Model(BaseModel):
@@ -120,6 +125,11 @@ class SiteConfig(_Model):
     """What `affsite newsletter send` needs: EPN's approval, the sender's postal address; see docs/operating.md."""
     nav: list[NavLink] = Field(default_factory=list, max_length=20)
     """Extra navigation links; categories and pages with a nav_order are added by themselves."""
+    logo: str = ""
+    """A picture in the site's `templates/assets/` folder (`img/logo.png`) shown before the title in the header; a
+    PNG, JPEG or WebP logo is also the picture shared for pages without one of their own (og:image)."""
+    favicon: str = "favicon.svg"
+    """The tab icon: a file in `templates/assets/` (`.svg`, `.png` or `.ico`); the default is the theme's own."""
 
     @field_validator("marketplace")
     @classmethod
@@ -133,6 +143,20 @@ class SiteConfig(_Model):
     def _base_url_no_query(cls, value: AnyHttpUrl) -> AnyHttpUrl:
         if value.query or value.fragment:
             raise ValueError("must not have a query (?...) or fragment (#...)")
+        return value
+
+    @field_validator("logo", "favicon")
+    @classmethod
+    def _asset_name(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            if info.field_name == "favicon":
+                raise ValueError("must name a file in templates/assets/ (leave it out for the theme's icon)")
+            return value
+        allowed = _LOGO_TYPES if info.field_name == "logo" else _FAVICON_TYPES
+        if not _ASSET_NAME.fullmatch(value) or ".." in value.split("/"):
+            raise ValueError(f"{value!r} must be a path inside templates/assets/, like img/{info.field_name}.png")
+        if not value.lower().endswith(allowed):
+            raise ValueError(f"{value!r} must be a {', '.join(allowed)} file")
         return value
 
     @model_validator(mode="after")

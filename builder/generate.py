@@ -15,6 +15,7 @@ from .catalog.source import CatalogResult
 from .content import Site
 from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
+from .errors import ConfigError, Problem
 from .formatting import iso
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
@@ -96,6 +97,17 @@ def page_types(site: Site, ledger: Ledger) -> list[PageType]:
     return [EndedPages(ledger, site.config.site.ended_days)]
 
 
+def check_site_assets(site: Site, assets: dict[str, str]) -> None:
+    """site.yaml's `logo` and `favicon` name files that are published (the site's templates/assets/ or the theme's)."""
+    problems = [
+        Problem("site.yaml", None, f"{key}: there is no file templates/assets/{name}")
+        for key, name in (("logo", site.config.site.logo), ("favicon", site.config.site.favicon))
+        if name and name not in assets
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
 def write_site(
     site: Site,
     catalog: Catalog,
@@ -113,6 +125,7 @@ def write_site(
     """
     ledger = ledger or {}
     assets = publish_assets(theme.assets(), writer)
+    check_site_assets(site, assets)
     build = BuildContext(site=site, now=now, demo=demo, assets=assets)
     env = make_environment(theme)
     renderer = Renderer(env, build, theme)

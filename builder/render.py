@@ -38,6 +38,16 @@ from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
 from .formatting import format_money, iso, utc_stamp
+from .present import (
+    bids,
+    buy_text,
+    condition_label,
+    count_noun,
+    country_name,
+    format_text,
+    price_label,
+    seller_rating,
+)
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
@@ -132,6 +142,16 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["stamp"] = utc_stamp
     env.filters["iso"] = iso
     env.filters["image_size"] = image_size
+    env.filters["srcset"] = srcset
+    env.globals.update(
+        bids=bids,
+        buy_text=buy_text,
+        condition_label=condition_label,
+        count_noun=count_noun,
+        format_text=format_text,
+        price_label=price_label,
+        seller_rating=seller_rating,
+    )
     return env
 
 
@@ -141,6 +161,14 @@ _EBAY_IMAGE_SIZE = re.compile(r"/s-l\d+\.(jpg|jpeg|png|webp)$")
 def image_size(url: str, pixels: int) -> str:
     """The same eBay picture at another size (eBay serves s-l225 ... s-l1600); other URLs are left alone."""
     return _EBAY_IMAGE_SIZE.sub(lambda m: f"/s-l{pixels}.{m.group(1)}", url)
+
+
+def srcset(url: str, widths: Iterable[int]) -> str:
+    """`srcset` candidates from eBay's size variants ("…/s-l400.jpg 400w, …"); "" for a picture of another host,
+    which has no variants (the template then leaves srcset out)."""
+    if not _EBAY_IMAGE_SIZE.search(url):
+        return ""
+    return ", ".join(f"{image_size(url, w)} {w}w" for w in widths)
 
 
 def json_ld(data: Any) -> Markup:
@@ -167,6 +195,7 @@ class Renderer:
 
         # Imported macros see environment globals but not the render context: helpers they need live here.
         env.globals["money"] = money
+        env.globals["country"] = lambda code: country_name(code, lang)
         fragments: dict[tuple[Any, ...], str] = {}
 
         def cache(*key: Any, caller: Callable[[], str]) -> str:
@@ -187,6 +216,7 @@ class Renderer:
             "nav": nav,
             "nav_urls": frozenset(link.url for link in nav),
             "pages": build.site.pages,
+            "categories": build.site.categories,
             "endpoint": str(site.endpoint_url).rstrip("/") if site.endpoint_url else "",
             "freshness_seconds": int(site.freshness_hours * 3600),
             "noindex": False,  # a page type sets it for pages that search engines should drop (ended listings)
@@ -255,11 +285,29 @@ def _template_frame(exc: BaseException, theme: Theme) -> tuple[str, int] | None:
     return found
 
 
+# Pages every site has and the footer always links: kept out of the header's menu, where shoppers look for products.
+LEGAL_PAGES = ("disclosure", "privacy")
+
+
 def navigation(site: Site) -> list[NavLink]:
+    """The header menu: categories, then pages with a nav_order (not the legal ones), then site.yaml's `nav`.
+
+    One link per URL: a `nav` entry to a page that is already in the menu is left out.
+    """
     links = [NavLink(c.title, f"/{c.slug}/") for c in site.categories]
-    links += [NavLink(p.meta.title, f"/{p.slug}/") for p in site.pages if p.meta.nav_order is not None]
+    links += [
+        NavLink(p.meta.title, f"/{p.slug}/")
+        for p in site.pages
+        if p.meta.nav_order is not None and p.slug not in LEGAL_PAGES
+    ]
     links += [NavLink(n.title, n.url) for n in site.config.site.nav]
-    return links
+    seen: set[str] = set()
+    unique = []
+    for link in links:
+        if link.url not in seen:
+            seen.add(link.url)
+            unique.append(link)
+    return unique
 
 
 def template_digests(env: Environment) -> dict[str, str]:
@@ -344,9 +392,14 @@ class Planner:
 
     @property
     def default_image(self) -> str:
-        """The picture shared for pages that have none of their own: the newest listing's photo ("" if none)."""
+        """The picture shared for pages that have none of their own: the site's logo when it is a picture link
+        previews show (PNG, JPEG, WebP; not SVG), else the newest listing's photo ("" if none)."""
         if self._default_image is None:
-            self._default_image = next((p.image_url for p in self.newest() if p.image_url), "")
+            logo = self.config.site.logo
+            if logo and logo.lower().endswith((".png", ".jpg", ".jpeg", ".webp")) and logo in self.build.assets:
+                self._default_image = self.config.site.root_url + self.build.assets[logo]
+            else:
+                self._default_image = next((p.image_url for p in self.newest() if p.image_url), "")
         return self._default_image
 
     def breadcrumbs(self, *trail: tuple[str, str]) -> dict[str, Any]:
@@ -384,7 +437,9 @@ class Planner:
         jobs: list[PageJob] = []
         featured = [c for c in site.categories if c.featured]
         home_sections = [(c, self.catalog.by_category.get(c.slug, [])[:4]) for c in featured]
-        home_products = self.newest()[: config.site.home_new_items]
+        # "Newly listed" leaves out what a section above already shows: one listing appears once on the page.
+        shown = {p.item_id for _, ps in home_sections for p in ps}
+        home_products = [p for p in self.newest() if p.item_id not in shown][: config.site.home_new_items]
         home_image = next((p.image_url for _, ps in home_sections for p in ps if p.image_url), self.default_image)
         jobs.append(
             PageJob(

@@ -99,6 +99,8 @@ class _Refs(HTMLParser):
                 self._script_type = a.get("type", "")
         elif tag == "link" and a.get("rel") == "stylesheet":
             self.add("style-src", a["href"])
+        elif tag == "link" and a.get("rel") in ("icon", "apple-touch-icon"):
+            self.add("img-src", a["href"])  # a favicon is loaded under img-src
         elif tag in ("img", "source", "video", "audio", "iframe", "object", "embed"):
             self.add("img-src" if tag in ("img", "source") else f"<{tag}>", a.get("src", ""))
         elif tag == "form":
@@ -162,7 +164,8 @@ def test_the_csp_allows_what_the_built_pages_use_and_nothing_more(built_site: Pa
 
 def test_built_assets_carry_a_content_hash(built_site: Path) -> None:
     names = sorted(p.name for p in (built_site / "assets").iterdir())
-    assert names and all(re.fullmatch(r"site\.[0-9a-f]{10}\.(css|js)", n) for n in names), names
+    # The favicon joined the stylesheet and the script with the redesign (issue 12).
+    assert names and all(re.fullmatch(r"(site|favicon)\.[0-9a-f]{10}\.(css|js|svg)", n) for n in names), names
 
 
 def _workflow(name: str) -> dict[Any, Any]:

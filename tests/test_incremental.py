@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -184,7 +185,8 @@ def test_newer_clock_re_renders_pages_whose_price_went_stale(site_dir: SiteDir, 
     report = build_site(load_site(site_dir.root), Fixed(site_dir.catalog), options, later)
     assert report.rendered == first.pages - 5  # not the 404, thank-you and three Markdown pages: no prices there
     html = next(p for p in site_dir.output.glob("p/*/index.html")).read_text()
-    assert '<span class="price-check">Check the current price on eBay</span>' in html
+    # Changed with the redesign (issue 12): the stale message is a link to the listing on eBay.
+    assert re.search(r'<p class="price-check">\s*<a [^>]*href="https://www\.ebay\.com/itm/[^>]*>Check the current price on eBay</a>', html)
 
 
 @pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"key": 1, "files": []}', b"[1, 2]", b"\xff\xfe"])

@@ -88,7 +88,7 @@ def test_price_states_its_age_and_the_guard_has_what_it_needs(site_dir: SiteDir,
     [price] = [e for e in select(elements, "div", class_="price")][:1]
     assert price.attrs["data-fetched"] == "2026-11-22T09:00:00Z"
     assert price.attrs["data-max-age"] == str(6 * 3600)
-    assert "Price as of 2026-11-22 09:00 UTC" in " ".join(price.text.split())
+    assert "Price checked 2026-11-22 09:00 UTC" in " ".join(price.text.split())
     assert "$101.99" in price.text
 
 
@@ -116,7 +116,7 @@ def test_price_older_than_the_limit_at_build_time_is_not_shown(site_dir: SiteDir
     assert "Check the current price on eBay" in html
     assert "$101.99" not in html.split("<main", 1)[1].split("More in", 1)[0]
     price = select(parse(html), "div", class_="price")[0]
-    assert "Price as of 2026-11-22 02:00 UTC" in " ".join(price.text.split())
+    assert "Price checked 2026-11-22 02:00 UTC" in " ".join(price.text.split())
 
 
 def test_feed_and_sitemap_are_well_formed(site_dir: SiteDir, build_site_fn: Any) -> None:

