@@ -40,7 +40,7 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request 
 
 T0 = datetime(2026, 12, 1, 0, 17, tzinfo=UTC)
 LATER = T0 + timedelta(hours=6, minutes=1)  # the next scheduled run: every answer is past its 6-hour limit
-PRICE = re.compile(r'<div class="price" data-fetched="([^"]+)" data-max-age="(\d+)">\s*<span class="(price-\w+)"')
+PRICE = re.compile(r'<div class="price(?: is-stale)?" data-fetched="([^"]+)" data-max-age="(\d+)">\s*<p class="(price-\w+)"')
 SITE_YAML = 'title: Bench\nbase_url: https://bench.example.org\ncampaign_id: "5338111111"\n'
 
 

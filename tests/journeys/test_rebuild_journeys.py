@@ -24,7 +24,7 @@ from ebay_fake import CAMPAIGN, CLIENT_ID, CLIENT_SECRET, FakeEbay, ebay_error, 
 from werkzeug import Response
 
 T0 = datetime(2026, 12, 1, 0, 17, tzinfo=UTC)  # the workflow's cron: minute 17 of every 6th hour
-PRICE = re.compile(r'<div class="price" data-fetched="([^"]+)" data-max-age="(\d+)">\s*<span class="(price-\w+)"')
+PRICE = re.compile(r'<div class="price(?: is-stale)?" data-fetched="([^"]+)" data-max-age="(\d+)">\s*<p class="(price-\w+)"')
 
 
 @pytest.fixture
