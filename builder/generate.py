@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jinja2 import Environment
+
+from . import i18n
 from .assets import publish_assets
 from .catalog.links import campaign_id
 from .catalog.normalize import Normalizer, Product
@@ -15,7 +18,6 @@ from .catalog.source import CatalogResult
 from .content import Site
 from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
-from .errors import BuildError
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
@@ -95,6 +97,20 @@ def page_types(site: Site, ledger: Ledger) -> list[PageType]:
     return [EndedPages(ledger, site.config.site.ended_days)]
 
 
+def _warn_untranslated(
+    env: Environment, theme: Theme, catalogs: i18n.Catalogs, templates: list[str], report: BuildReport
+) -> None:
+    """One grouped warning for the texts shown in English on a site in another language (none for English)."""
+    if i18n.candidates(catalogs.lang)[-1] == i18n.SOURCE_LANGUAGE:
+        return
+    if not catalogs.found:
+        shown = ", ".join(i18n.languages(theme))
+        report.warn(f"no message catalog for {catalogs.lang}: the pages' texts are in English (catalogs exist for {shown})")
+        return
+    for message in i18n.missing_messages(env, catalogs, templates):
+        report.warn(f"texts have no {catalogs.lang} translation and are shown in English", repr(message))
+
+
 def write_site(
     site: Site,
     catalog: Catalog,
@@ -114,12 +130,16 @@ def write_site(
     assets = publish_assets(theme.assets(), writer)
     build = BuildContext(site=site, now=now, demo=demo, assets=assets)
     env = make_environment(theme)
+    lang = site.config.site.lang
+    catalogs = i18n.load_catalogs(theme, lang)
+    i18n.install(env, catalogs)
     renderer = Renderer(env, build, theme)
     jobs = plan_pages(build, catalog, page_types(site, ledger))
     pages = [*jobs, feed_jobs(build, catalog)]
 
     templates = template_digests(env)
-    settings = build.settings_digest
+    # The catalogs are inputs of every page: a changed translation re-renders what may show it.
+    settings = f"{build.settings_digest}:{catalogs.digest}"
     previous = state.files if state is not None else {}
     files: dict[str, FileRecord] = {}
     to_render: list[PageJob] = []
@@ -145,6 +165,7 @@ def write_site(
     writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time))
     report.pages = len(pages)
     report.rendered = len(to_render)
+    _warn_untranslated(env, theme, catalogs, list(templates), report)
     for relative in writer.present:
         if relative not in files:
             files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only

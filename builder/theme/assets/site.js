@@ -44,12 +44,11 @@
       var data = { email: form.elements.email.value, website: form.elements.website.value };
       fetch(form.action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) })
         .then(function (response) {
-          status.textContent = response.ok
-            ? "Thanks! Check your inbox to confirm your subscription."
-            : "Sorry, that did not work. Please check the address and try again.";
+          // The messages come from the page (data-msg-*), in the site's language.
+          status.textContent = form.getAttribute(response.ok ? "data-msg-ok" : "data-msg-failed");
           if (response.ok) form.reset();
         })
-        .catch(function () { status.textContent = "Sorry, we could not reach the server. Please try again later."; });
+        .catch(function () { status.textContent = form.getAttribute("data-msg-offline"); });
     });
   }
 
