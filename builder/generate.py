@@ -41,7 +41,7 @@ from .themes import Theme
 
 def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
     config = site.config
-    normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
+    normalizer = Normalizer(config.site.market, campaign_id(config.site), now, config.site.lang)
     by_category: dict[str, list[Product]] = {}
     products: dict[str, Product] = {}
     for category in config.categories:
