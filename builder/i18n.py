@@ -28,8 +28,10 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment
 
+from .config import SiteConfig
 from .errors import ConfigError, Problem
 from .themes import LOCALES, Theme
+from .yamlsource import load_yaml_file
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,30 @@ def languages(theme: Theme) -> list[str]:
         for path in (folder / LOCALES).glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
             found.add(path.parent.parent.name.replace("_", "-"))
     return sorted(found)
+
+
+def check_language(root: Path, settings: SiteConfig, theme: Theme) -> list[str]:
+    """`affsite check`'s lines about the language: which one the pages use, whether it is one the marketplace's
+    listings are written in, and whether a catalog has its texts (`site.yaml:4: warning: ...`)."""
+    lang = settings.lang
+    primary = candidates(lang)[-1]
+    market = settings.market
+    line = load_yaml_file(root / "site.yaml", "site.yaml").line_of(("language",)) if settings.language else None
+    where = f"site.yaml:{line}" if line else "site.yaml"
+    have = languages(theme)
+    origin = "set in site.yaml" if settings.language else f"{market.id}'s default"
+    out = [f"language: {lang} ({origin}); time zone: {settings.tz}; message catalogs: {', '.join(have)}"]
+    if primary not in market.languages:
+        out.append(
+            f"{where}: warning: language {lang} is not a language of {market.id} (eBay's listings there are in "
+            f"{', '.join(market.languages)}): titles and eBay's own pages will not be in {lang}"
+        )
+    if primary != SOURCE_LANGUAGE and not any(name.replace("_", "-") in have for name in candidates(lang)):
+        out.append(
+            f"{where}: warning: no message catalog for {lang}: the pages' texts will be in English "
+            f'(add locales/{primary}/LC_MESSAGES/{DOMAIN}.po: docs/editing.md, "Adding a language")'
+        )
+    return out
 
 
 # --- Python strings -----------------------------------------------------------------------------------------------

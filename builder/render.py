@@ -37,8 +37,8 @@ from .conditions import schema_condition
 from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
-from .i18n import gettext
 from .formatting import format_datetime, format_money, format_number, format_percentage, iso
+from .i18n import gettext
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 

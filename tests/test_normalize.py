@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
-
-import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import NOW, item
 
-from builder.catalog.normalize import Money, Normalizer, Product, clean_text, product_slug
 from builder.catalog.files import DEMO_CATALOG_DIR
+from builder.catalog.normalize import Money, Normalizer, Product, clean_text, product_slug
 from builder.config import CategoryConfig, load_config
 from builder.marketplaces import MARKETPLACES
 
