@@ -24,7 +24,6 @@ from pydantic import (
 )
 
 from .errors import ConfigError, Problem
-from .formatting import known_locale, known_time_zone
 from .marketplaces import MARKETPLACES, Marketplace
 from .yamlsource import YamlDocument, load_yaml_file
 
@@ -114,6 +113,8 @@ class SiteConfig(_Model):
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str | None) -> str | None:
+        from .formatting import known_locale  # Babel only when there is a language to check: a fast no-change build
+
         if value is not None and not known_locale(value):
             raise ValueError(f"{value!r} is not a language and region Babel (CLDR) knows; e.g. en, en-GB, de-DE, fr-BE")
         return value
@@ -121,6 +122,8 @@ class SiteConfig(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
+        from .formatting import known_time_zone
+
         if value is not None and not known_time_zone(value):
             raise ValueError(f"{value!r} is not an IANA time zone; e.g. Europe/Berlin, America/New_York, UTC")
         return value

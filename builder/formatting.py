@@ -6,6 +6,7 @@ parsing a locale is the costly part). Times are shown in the site's time zone wi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, format_timedelta, get_timezone_gmt
-from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol, get_group_symbol
 
 # eBay's own currency display, kept on purpose where CLDR's differs: a visitor of ebay.com.au sees "AU $12.00" on
 # eBay and should see the same figure the same way here (CLDR's en-AU writes plain "$"). (locale, currency) -> symbol.
@@ -55,7 +56,7 @@ def known_time_zone(name: str) -> bool:
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """`$1,234.50`, `1.234,50 €`, `CHF 1’234.50` (de-CH), `AU $1,234.50` (an override)."""
     loc = babel_locale(locale)
-    text = format_currency(amount, currency, locale=loc)
+    text = _regrouped(format_currency(amount, currency, locale=loc), loc)
     override = CURRENCY_OVERRIDES.get((locale, currency))
     if override is not None:
         text = text.replace(get_currency_symbol(currency, loc), override, 1)
@@ -64,7 +65,27 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 
 def format_number(value: int | float | Decimal, locale: str) -> str:
     """`1,234` (en), `1.234` (de), `1 234` (fr, with a narrow no-break space)."""
-    return format_decimal(value, locale=babel_locale(locale))
+    loc = babel_locale(locale)
+    return _regrouped(format_decimal(value, locale=loc), loc)
+
+
+_LOST_GROUPS = re.compile(r"(?<![\d.,'])\d{7,}")
+
+
+def _regrouped(text: str, loc: Locale) -> str:
+    """Babel 2.19 removes pairs of ' from its output after putting the number in (they quote literal text in CLDR
+    patterns), so de-CH's 1'234'567 comes out as 1234567. Only whole parts of 7 or more digits have lost their
+    groups (up to 999'999 there is a single ', which survives): put Babel's group symbol back every 3 digits."""
+    symbol = get_group_symbol(loc)
+    if symbol != "'":
+        return text
+
+    def regroup(match: re.Match[str]) -> str:
+        digits = match.group(0)
+        head = len(digits) % 3 or 3
+        return symbol.join([digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))])
+
+    return _LOST_GROUPS.sub(regroup, text)
 
 
 def format_percentage(value: int | float | Decimal, locale: str) -> str:

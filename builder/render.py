@@ -164,10 +164,15 @@ class Renderer:
             return text
 
         zone = site.tz
+        stamp_cache: dict[datetime, str] = {}
 
         def stamp(moment: datetime) -> str:
-            """`{{ p.fetched_at|stamp }}`: the moment in the site's language and time zone, the zone named."""
-            return format_datetime(moment, lang, zone)
+            """`{{ p.fetched_at|stamp }}`: the moment in the site's language and time zone, the zone named (once per
+            moment: a category's listings share their fetch time)."""
+            text = stamp_cache.get(moment)
+            if text is None:
+                text = stamp_cache[moment] = format_datetime(moment, lang, zone)
+            return text
 
         # Imported macros see environment globals but not the render context: helpers they need live here.
         env.globals["money"] = money

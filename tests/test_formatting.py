@@ -110,6 +110,16 @@ def test_what_changed_from_the_hand_made_formatter(locale: str, before: str, now
     assert text == now and text != before
 
 
+def test_swiss_millions_keep_their_groups() -> None:
+    """Babel 2.19 drops de-CH's ' groups from 1,000,000 up (it strips pairs of quotes); formatting.py restores them."""
+    assert format_money(Decimal("1234567.5"), "CHF", "de-CH") == "CHF\xa01'234'567.50"
+    assert format_money(Decimal("-1000000"), "CHF", "de-CH") == "CHF-1'000'000.00"
+    assert format_money(Decimal("999999.99"), "CHF", "de-CH") == "CHF\xa0999'999.99"
+    assert format_number(1234567890, "de-CH") == "1'234'567'890"
+    assert format_number(Decimal("1234567.125"), "de-CH") == "1'234'567.125"
+    assert format_number(1234567, "en-US") == "1,234,567"
+
+
 def test_numbers_and_percentages() -> None:
     assert format_number(1234567, "en-US") == "1,234,567"
     assert format_number(1234567, "de-DE") == "1.234.567"

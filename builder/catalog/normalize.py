@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from slugify import slugify
-
 from ..config import CategoryConfig
 from ..marketplaces import Marketplace
 from .links import is_safe_ebay_url, tracked_url
@@ -231,6 +229,8 @@ def product_slug(title: str, item_id: str, transliterate: bool = True) -> str:
     tests/test_normalize.py pins every demo listing's slug under it.
     """
     if transliterate:
+        from slugify import slugify  # imported on first use: a rebuild with nothing to do never makes a slug
+
         spaced = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in unicodedata.normalize("NFKC", title))
         words = slugify(spaced, max_length=60, word_boundary=False, replacements=_TRANSLITERATE)
     else:
