@@ -54,6 +54,7 @@ class Catalogs:
 
     def has(self, message: str) -> bool:
         """Whether the catalog translates `message` (a plural is known by its singular)."""
+        # gettext's own table (msgid, or (msgid, n) for plurals): the public API only answers with a fallback.
         catalog = getattr(self.translations, "_catalog", {})
         return message in catalog or (message, 0) in catalog
 
@@ -80,7 +81,8 @@ def catalog_files(theme: Theme, lang: str) -> list[Path]:
 
 def load_catalogs(theme: Theme, lang: str) -> Catalogs:
     """The merged translations for `lang`; a `.po` file that cannot be read is a ConfigError naming it."""
-    files = [] if candidates(lang)[-1] == SOURCE_LANGUAGE else catalog_files(theme, lang)
+    # English needs no catalog (the texts are English), but a site may still reword them in one of its own.
+    files = catalog_files(theme, lang)
     merged: Translations | None = None
     digest = hashlib.blake2b(digest_size=12)
     for path in files:

@@ -177,3 +177,11 @@ def test_every_shipped_catalog_translates_every_text_of_the_template(tmp_path: P
             catalog = read_po(f)
         done = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string and not m.fuzzy}
         assert wanted - done == set(), po
+
+
+def test_an_english_site_may_reword_the_themes_texts(site_dir: SiteDir, build_site_fn: Any) -> None:
+    site_dir.write("templates/locales/en/LC_MESSAGES/messages.po", SITE_PO.format(text="Nothing to see here"))
+    report = build_site_fn(site_dir)
+    assert text_of(site_dir.output / "404.html", "h1") == ["Nothing to see here"]
+    assert "Page 1 of 3" in (site_dir.output / "cameras/index.html").read_text(encoding="utf-8")
+    assert not [w for w in report.warnings if "translation" in w or "catalog" in w]  # English: no warnings
