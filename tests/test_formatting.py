@@ -59,13 +59,14 @@ def test_prices_and_times_per_marketplace(market: str, big: str, small: str, win
 def test_prices_are_cldr_except_the_override_table(market: str) -> None:
     """Babel's own output, unless (locale, currency) is in CURRENCY_OVERRIDES, where only the symbol differs."""
     m = MARKETPLACES[market]
-    ours = format_money(Decimal("98765.43"), m.currency, m.locale)
-    cldr = format_currency(Decimal("98765.43"), m.currency, locale=m.locale.replace("-", "_"))
     override = CURRENCY_OVERRIDES.get((m.locale, m.currency))
-    if override is None:
-        assert ours == cldr
-    else:
-        assert ours != cldr and ours.replace(override, "") == cldr.replace("$", "")
+    for amount in ("98765.43", "0", "0.005", "0.015", "2.5", "-3.999", "100000"):
+        ours = format_money(Decimal(amount), m.currency, m.locale)
+        cldr = format_currency(Decimal(amount), m.currency, locale=m.locale.replace("-", "_"))
+        if override is None:
+            assert ours == cldr, amount
+        else:
+            assert ours != cldr and ours.replace(override, "") == cldr.replace("$", ""), amount
 
 
 def test_overrides_are_only_for_marketplaces_that_exist() -> None:
