@@ -125,14 +125,19 @@ def _configure_logging(verbose: bool) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     from .catalog.schedule import coverage
     from .content import load_site
+    from .i18n import check_language
+    from .themes import Theme
 
-    site = load_site(args.root.resolve())
+    root = args.root.resolve()
+    site = load_site(root)
     print(
         f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
     )
     # Not mistakes in a file, so not a failure: settings that cannot keep every price visible between rebuilds.
     for problem in coverage(site.config).problems():
         print(f"warning: {problem}")
+    for line in check_language(root, site.config.site, Theme.of_site(root)):
+        print(line)
     return 0
 
 

@@ -99,7 +99,10 @@ class SiteConfig(_Model):
     marketplace: str = "EBAY_US"
     """The eBay marketplace listings come from; sets currency, locale and EPN rotation id."""
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
-    """The pages' language (`en`, `de-DE`); defaults to the marketplace's."""
+    """The pages' language (`en`, `de-DE`); defaults to the marketplace's. Sets the words (message catalogs in
+    builder/theme/locales/) and how numbers, prices and dates are written (CLDR)."""
+    timezone: str | None = Field(default=None, max_length=64)
+    """The IANA time zone the pages' dates and times are shown in (`Europe/Berlin`); defaults to the marketplace's."""
     campaign_id: str = Field(default="", pattern=r"^(\d{10})?$")
     """The 10-digit EPN campaign id; `EBAY_CAMPAIGN_ID` in the environment overrides it. Empty: untracked links."""
     freshness_hours: float = Field(default=6.0, gt=0, le=6.0)
@@ -138,6 +141,24 @@ class SiteConfig(_Model):
             raise ValueError(f"must be one of {', '.join(MARKETPLACES)}")
         return value
 
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        from .formatting import known_locale  # Babel only when there is a language to check: a fast no-change build
+
+        if value is not None and not known_locale(value):
+            raise ValueError(f"{value!r} is not a language and region Babel (CLDR) knows; e.g. en, en-GB, de-DE, fr-BE")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        from .formatting import known_time_zone
+
+        if value is not None and not known_time_zone(value):
+            raise ValueError(f"{value!r} is not an IANA time zone; e.g. Europe/Berlin, America/New_York, UTC")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _base_url_no_query(cls, value: AnyHttpUrl) -> AnyHttpUrl:
@@ -172,6 +193,11 @@ class SiteConfig(_Model):
     @property
     def lang(self) -> str:
         return self.language or self.market.locale
+
+    @property
+    def tz(self) -> str:
+        """The time zone the pages show times in: `timezone`, else the marketplace's."""
+        return self.timezone or self.market.timezone
 
     @property
     def root_url(self) -> str:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jinja2 import Environment
+
+from . import i18n
 from .assets import publish_assets
 from .catalog.links import campaign_id
 from .catalog.normalize import Normalizer, Product
@@ -41,7 +44,7 @@ from .themes import Theme
 
 def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
     config = site.config
-    normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
+    normalizer = Normalizer(config.site.market, campaign_id(config.site), now, config.site.lang)
     by_category: dict[str, list[Product]] = {}
     products: dict[str, Product] = {}
     for category in config.categories:
@@ -108,6 +111,20 @@ def check_site_assets(site: Site, assets: dict[str, str]) -> None:
         raise ConfigError(problems)
 
 
+def _warn_untranslated(
+    env: Environment, theme: Theme, catalogs: i18n.Catalogs, templates: list[str], report: BuildReport
+) -> None:
+    """One grouped warning for the texts shown in English on a site in another language (none for English)."""
+    if i18n.candidates(catalogs.lang)[-1] == i18n.SOURCE_LANGUAGE:
+        return
+    if not catalogs.found:
+        shown = ", ".join(i18n.languages(theme))
+        report.warn(f"no message catalog for {catalogs.lang}: the pages' texts are in English (catalogs exist for {shown})")
+        return
+    for message in i18n.missing_messages(env, catalogs, templates):
+        report.warn(f"texts have no {catalogs.lang} translation and are shown in English", repr(message))
+
+
 def write_site(
     site: Site,
     catalog: Catalog,
@@ -128,12 +145,16 @@ def write_site(
     check_site_assets(site, assets)
     build = BuildContext(site=site, now=now, demo=demo, assets=assets)
     env = make_environment(theme)
+    lang = site.config.site.lang
+    catalogs = i18n.load_catalogs(theme, lang)
+    i18n.install(env, catalogs)
     renderer = Renderer(env, build, theme)
     jobs = plan_pages(build, catalog, page_types(site, ledger))
     pages = [*jobs, feed_jobs(build, catalog)]
 
     templates = template_digests(env)
-    settings = build.settings_digest
+    # The catalogs are inputs of every page: a changed translation re-renders what may show it.
+    settings = f"{build.settings_digest}:{catalogs.digest}"
     previous = state.files if state is not None else {}
     files: dict[str, FileRecord] = {}
     to_render: list[PageJob] = []
@@ -159,6 +180,7 @@ def write_site(
     writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time))
     report.pages = len(pages)
     report.rendered = len(to_render)
+    _warn_untranslated(env, theme, catalogs, list(templates), report)
     for relative in writer.present:
         if relative not in files:
             files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only

@@ -15,6 +15,8 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 
 from .catalog.normalize import Product
+from .i18n import gettext as _
+from .i18n import ngettext
 
 # eBay's graded used conditions, which its answers often give without saying "used" ("Good", "Very Good").
 _USED_GRADES = {
@@ -95,16 +97,18 @@ def bids(product: Product) -> str | None:
     """ "No bids yet", "1 bid", "12 bids" for an auction; None otherwise or when eBay did not say."""
     if not product.is_auction or product.bid_count is None:
         return None
-    return "No bids yet" if product.bid_count == 0 else count_noun(product.bid_count, "bid")
+    if product.bid_count == 0:
+        return _("No bids yet")
+    return ngettext("%(num)d bid", "%(num)d bids", product.bid_count) % {"num": product.bid_count}
 
 
 def buy_text(product: Product) -> str:
     """The product page's button says what happens on eBay."""
     if product.is_auction and product.is_fixed_price:
-        return "Bid or Buy It Now on eBay"
+        return _("Bid or Buy It Now on eBay")
     if product.is_auction:
-        return "Bid on eBay"
-    return "Buy It Now on eBay"
+        return _("Bid on eBay")
+    return _("Buy It Now on eBay")
 
 
 def format_text(product: Product) -> str:

@@ -37,7 +37,8 @@ from .conditions import schema_condition
 from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
-from .formatting import format_money, iso, utc_stamp
+from .formatting import format_datetime, format_money, format_number, format_percentage, iso
+from .i18n import gettext
 from .present import (
     bids,
     buy_text,
@@ -139,7 +140,6 @@ def make_environment(theme: Theme) -> Environment:
         auto_reload=False,
     )
     env.filters["json_ld"] = json_ld
-    env.filters["stamp"] = utc_stamp
     env.filters["iso"] = iso
     env.filters["image_size"] = image_size
     env.filters["srcset"] = srcset
@@ -193,9 +193,23 @@ class Renderer:
                 text = money_cache[m] = format_money(m.amount, m.currency, lang)
             return text
 
+        zone = site.tz
+        stamp_cache: dict[datetime, str] = {}
+
+        def stamp(moment: datetime) -> str:
+            """`{{ p.fetched_at|stamp }}`: the moment in the site's language and time zone, the zone named (once per
+            moment: a category's listings share their fetch time)."""
+            text = stamp_cache.get(moment)
+            if text is None:
+                text = stamp_cache[moment] = format_datetime(moment, lang, zone)
+            return text
+
         # Imported macros see environment globals but not the render context: helpers they need live here.
         env.globals["money"] = money
         env.globals["country"] = lambda code: country_name(code, lang)
+        env.filters["stamp"] = stamp
+        env.filters["number"] = lambda value: format_number(value, lang)
+        env.filters["percent"] = lambda value: format_percentage(value, lang)
         fragments: dict[tuple[Any, ...], str] = {}
 
         def cache(*key: Any, caller: Callable[[], str]) -> str:
@@ -486,7 +500,7 @@ class Planner:
             PageJob(
                 "404.html",
                 "404.html",
-                {"canonical": None, "title": "Page not found", "description": "", "og_image": self.default_image},
+                {"canonical": None, "title": gettext("Page not found"), "description": "", "og_image": self.default_image},
                 "the 404 page",
                 [self.default_image],
             )
@@ -526,7 +540,8 @@ class Planner:
             # Page 2+ get a description of their own: search engines treat pages with one description as duplicates.
             description = category.description or f"Current {category.title} listings on eBay."
             if number > 1:
-                description = f"{description} Page {number} of {count}."
+                page_of = gettext("Page %(number)s of %(count)s") % {"number": number, "count": count}
+                description = f"{description} {page_of}."
             image = next((p.image_url for p in chunk if p.image_url), self.default_image)
             trail = [(category.title, f"/{slug}/")] + ([(f"Page {number}", path)] if number > 1 else [])
             jobs.append(

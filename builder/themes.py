@@ -16,6 +16,7 @@ from pathlib import Path
 THEME_DIR = Path(__file__).resolve().parent / "theme"
 SITE_TEMPLATES = "templates"  # the site's own folder, relative to its root
 ASSETS = "assets"  # the asset folder inside the theme and inside the site's templates/
+LOCALES = "locales"  # message catalogs (i18n.py): inputs of every page, neither templates nor published
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,9 @@ class Theme:
 
 
 def is_template(name: str) -> bool:
-    """Whether a file of the search path is a template (assets are published as they are, never rendered; editor
-    leftovers are neither)."""
-    return not name.startswith(ASSETS + "/") and not _ignored(name)
+    """Whether a file of the search path is a template (assets are published as they are, never rendered; message
+    catalogs are read by i18n.py; editor leftovers are neither)."""
+    return not name.startswith((ASSETS + "/", LOCALES + "/")) and not _ignored(name)
 
 
 def _ignored(name: str) -> bool:

@@ -206,3 +206,40 @@ def test_the_cache_dir_of_site_yaml_holds_the_build_state(site_dir: SiteDir) -> 
     assert run.returncode == 0, run.stderr
     assert (site_dir.root / ".mycache" / "build-state.json").is_file()
     assert not (site_dir.root / ".cache").exists()
+
+
+def test_check_validates_language_and_time_zone_with_file_and_line(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(REPO / "content", root / "content")
+    settings = (REPO / "site.yaml").read_text()
+    (root / "site.yaml").write_text(
+        settings.replace("marketplace: EBAY_US", "marketplace: EBAY_DE\nlanguage: de-XX\ntimezone: Europe/Berln")
+    )
+    line = settings.splitlines().index("marketplace: EBAY_US") + 2
+    result = _affsite("check", "--root", str(root), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"site.yaml:{line}: language: 'de-XX' is not a language and region Babel (CLDR) knows" in result.stderr
+    assert f"site.yaml:{line + 1}: timezone: 'Europe/Berln' is not an IANA time zone" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_reports_the_language_its_catalogs_and_a_mismatch(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(REPO / "content", root / "content")
+    settings = (REPO / "site.yaml").read_text()
+    line = settings.splitlines().index("marketplace: EBAY_US") + 2
+    (root / "site.yaml").write_text(settings.replace("marketplace: EBAY_US", "marketplace: EBAY_US\nlanguage: de-DE"))
+    result = _affsite("check", "--root", str(root), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "language: de-DE (set in site.yaml); time zone: America/New_York; message catalogs: de, en, fr" in lines
+    assert any(x.startswith(f"site.yaml:{line}: warning: language de-DE is not a language of EBAY_US") for x in lines)
+    assert not any("no message catalog" in x for x in lines)
+
+    (root / "site.yaml").write_text(settings.replace("marketplace: EBAY_US", "marketplace: EBAY_IT\ntimezone: UTC"))
+    result = _affsite("check", "--root", str(root), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "language: it-IT (EBAY_IT's default); time zone: UTC; message catalogs: de, en, fr" in lines
+    assert any(x.startswith("site.yaml: warning: no message catalog for it-IT") for x in lines)
+    assert not any("is not a language of" in x for x in lines)

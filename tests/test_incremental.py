@@ -359,3 +359,20 @@ def test_a_changed_module_that_no_list_named_rebuilds_the_pages(site_dir: SiteDi
     pages = [p.read_text() for p in site_dir.output.rglob("*.html")]
     assert not any("711-53200-19255-0" in page for page in pages)
     assert any("mkrid=711-53200-19255-9" in page for page in pages)
+
+
+def test_a_changed_translation_rerenders_and_equals_a_clean_build(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
+) -> None:
+    """Message catalogs are inputs of every page: editing the site's .po re-renders, and only then."""
+    site_dir.write("site.yaml", (site_dir.root / "site.yaml").read_text().replace("EBAY_US", "EBAY_US\nlanguage: de-DE"))
+    po = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\nmsgid "Page not found"\nmsgstr "{}"\n'
+    site_dir.write("templates/locales/de/LC_MESSAGES/messages.po", po.format("Nichts da"))
+    build_site_fn(site_dir)
+    assert "<h1>Nichts da</h1>" in (site_dir.output / "404.html").read_text()
+    assert build_site_fn(site_dir).rendered == 0
+    site_dir.write("templates/locales/de/LC_MESSAGES/messages.po", po.format("Hier ist nichts"))
+    again = build_site_fn(site_dir)
+    assert again.rendered == again.pages  # every page may show a catalog's text
+    assert "<h1>Hier ist nichts</h1>" in (site_dir.output / "404.html").read_text()
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NOW, item
 
+from builder.catalog.files import DEMO_CATALOG_DIR
 from builder.catalog.normalize import Money, Normalizer, Product, clean_text, product_slug
-from builder.config import CategoryConfig
+from builder.config import CategoryConfig, load_config
 from builder.marketplaces import MARKETPLACES
 
 CAMPAIGN = "5338111111"
@@ -239,6 +242,46 @@ def test_slug_is_short_and_clean() -> None:
     slug = product_slug("word " * 40, "123456789")
     assert slug.endswith("-123456789")
     assert len(slug) <= 60 + 1 + 9 and "--" not in slug and not slug.startswith("-")
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Słuchawki Łódź", "sluchawki-lodz-7"),
+        ("Объектив Гелиос 44-2", "obiektiv-gelios-44-2-7"),
+        ("Größe: Kopfhörer für Ärzte", "grosse-kopfhorer-fur-arzte-7"),
+        ("Café – crème ✅ 😀", "cafe-creme-7"),
+        ("日本製 カメラ", "ri-ben-zhi-kamera-7"),
+        ("★★★", "7"),
+    ],
+)
+def test_slugs_transliterate_on_sites_in_other_languages(title: str, slug: str) -> None:
+    assert product_slug(title, "7") == slug
+    p = Normalizer(MARKETPLACES["EBAY_PL"], CAMPAIGN, NOW, "pl-PL").product(item(7, title=title), "x", NOW)
+    assert p is not None and p.slug == slug.removesuffix("7") + p.item_id
+
+
+def test_english_sites_keep_the_slugs_they_published() -> None:
+    """English URLs never change silently: the ASCII rule they were made with stays (a German letter separates)."""
+    p = norm().product(item(7, title="Größe Słuchawki"), "x", NOW)
+    assert p is not None and p.slug == f"gro-e-s-uchawki-{p.item_id}"
+    assert product_slug("Größe", "7", transliterate=False) == "gro-e-7"
+
+
+def test_every_demo_listing_and_category_keeps_its_english_url() -> None:
+    """tests/demo_slugs.json: the slug of every demo listing and category as published before transliteration."""
+    root = Path(__file__).resolve().parent.parent
+    pinned = json.loads((root / "tests" / "demo_slugs.json").read_text(encoding="utf-8"))
+    config = load_config(root)
+    assert config.site.lang.startswith("en")
+    assert [c.slug for c in config.categories] == pinned["categories"]
+    normalizer = Normalizer(config.site.market, CAMPAIGN, NOW, config.site.lang)
+    seen: dict[str, str] = {}
+    for category in config.categories:
+        data = json.loads((DEMO_CATALOG_DIR / f"{category.slug}.json").read_text(encoding="utf-8"))
+        for p in normalizer.products(category, data["itemSummaries"], NOW):
+            seen[p.item_id] = p.slug
+    assert seen == pinned["products"]
 
 
 def test_non_ascii_digit_ids_are_refused() -> None:

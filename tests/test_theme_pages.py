@@ -15,6 +15,7 @@ from conftest import NOW, SiteDir, item
 from htmlquery import Element, parse, select
 
 from builder.errors import ConfigError
+from builder.formatting import format_datetime
 
 
 def descendants(element: Element) -> list[Element]:
@@ -91,7 +92,7 @@ def test_auction_without_bids_says_starting_bid_and_ends_with_a_time(site_dir: S
     # The end as an exact time that site.js rewords ("in 3 h") on the reader's clock; the title keeps it exact.
     [end] = select(elements, "time", data_rel="in")
     assert end.attrs["datetime"] == ends.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert end.attrs["title"] == ends.strftime("%Y-%m-%d %H:%M UTC")
+    assert end.attrs["title"] == format_datetime(ends, "en-US", "America/New_York")  # the site's language and zone
 
 
 def test_price_age_is_a_time_element_site_js_can_make_relative(site_dir: SiteDir, build_site_fn: Any) -> None:

@@ -26,7 +26,6 @@ IMAGE_HOSTS = ("i.ebayimg.com",)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _LEGACY_ID = re.compile(r"[0-9]{6,19}")
 MAX_AMOUNT = Decimal("1e12")  # no eBay price or count comes near this; anything larger is garbage
-_SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +118,12 @@ class Dropped:
 class Normalizer:
     """Turns item summaries into Products for one build (one marketplace, one campaign, one clock)."""
 
-    def __init__(self, market: Marketplace, campaign: str, now: datetime) -> None:
+    def __init__(self, market: Marketplace, campaign: str, now: datetime, lang: str = "en") -> None:
         self.market = market
         self.campaign = campaign
         self.now = now
+        # English sites keep the slugs their URLs were published with (see product_slug); others transliterate.
+        self.transliterate = not lang.lower().startswith("en")
         self.dropped = Dropped()
 
     def products(self, category: CategoryConfig, items: Iterable[Any], fetched_at: datetime) -> list[Product]:
@@ -181,7 +182,7 @@ class Normalizer:
         return Product(
             item_id=item_id,
             title=title,
-            slug=product_slug(title, item_id),
+            slug=product_slug(title, item_id, self.transliterate),
             url=url,
             price=price,
             fetched_at=fetched_at,
@@ -216,13 +217,33 @@ def clean_text(value: Any, limit: int = MAX_TITLE) -> str | None:
     return text[:limit] or None
 
 
-def product_slug(title: str, item_id: str) -> str:
-    """A URL slug from the title (ASCII, at most 60 characters) and the item id, which keeps it unique."""
-    # Accents fall away (é -> e); any other non-ASCII character (CJK, "–", emoji) separates words.
-    decomposed = unicodedata.normalize("NFKD", title)
-    ascii_title = "".join(c if c.isascii() else "" if unicodedata.combining(c) else "-" for c in decomposed).lower()
-    words = _SLUG_DROP.sub("-", ascii_title).strip("-")[:60].rstrip("-")
+def product_slug(title: str, item_id: str, transliterate: bool = True) -> str:
+    """A URL slug from the title (ASCII, at most 60 characters) and the item id, which keeps it unique.
+
+    Letters of any script are transliterated (python-slugify with text-unidecode): "Słuchawki Łódź" ->
+    `sluchawki-lodz`, "Объектив Гелиос 44-2" -> `obiektiv-gelios-44-2`. Anything that is not a letter, digit or
+    accent (emoji, symbols, dashes) separates words, as before.
+
+    `transliterate=False` is the rule English sites were published with, kept so that their URLs never change:
+    accents fall away (é -> e) and any other non-ASCII letter separates words ("Größe" -> `gro-e`, CJK dropped).
+    tests/test_normalize.py pins every demo listing's slug under it.
+    """
+    if transliterate:
+        from slugify import slugify  # imported on first use: a rebuild with nothing to do never makes a slug
+
+        spaced = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in unicodedata.normalize("NFKC", title))
+        words = slugify(spaced, max_length=60, word_boundary=False, replacements=_TRANSLITERATE)
+    else:
+        decomposed = unicodedata.normalize("NFKD", title)
+        ascii_title = "".join(c if c.isascii() else "" if unicodedata.combining(c) else "-" for c in decomposed)
+        words = _SLUG_DROP.sub("-", ascii_title.lower()).strip("-")[:60].rstrip("-")
     return f"{words}-{item_id}" if words else item_id
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+# Where text-unidecode's transliteration is not what a reader expects. The Russian hard sign has no sound of its
+# own; text-unidecode drops it ("obektiv"), readers write "obiektiv" (as Polish does for the same word).
+_TRANSLITERATE = [["ъ", "i"], ["Ъ", "I"]]
 
 
 def money(value: Any) -> Money | None:

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..formatting import format_money, utc_stamp
+from ..formatting import format_datetime, format_money
 from ..manifest import Manifest
 from .mail import MAIL_POLICY
 
@@ -98,12 +98,12 @@ def with_customid(url: str, customid: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _age(fetched_at: datetime | None, now: datetime) -> str:
+def _age(fetched_at: datetime | None, now: datetime, locale: str) -> str:
     if fetched_at is None:
         return "check eBay for the current price"
     hours = max(int((now - fetched_at).total_seconds() // 3600), 0)
     ago = "less than an hour" if hours < 1 else f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"price as of {utc_stamp(fetched_at)} ({ago} before this mail); it may have changed since"
+    return f"price as of {format_datetime(fetched_at, locale, 'UTC')} ({ago} before this mail); it may have changed since"
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def compose(
     for item in items:
         link = with_customid(item.url, edition.customid)
         price = format_money(item.price, item.currency, edition.locale) if item.price is not None else "See eBay"
-        age = _age(item.fetched_at, now)
+        age = _age(item.fetched_at, now, edition.locale)
         lines += [f"* {item.title}", f"  {price} - {age}", f"  {link}", ""]
         cards.append(
             '<tr><td style="padding:12px 0;border-bottom:1px solid #e3e6ea">'

@@ -77,7 +77,7 @@ def test_the_mail_has_both_parts_prices_with_their_age_and_the_footer() -> None:
     )
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert "$10.50 - price as of 2026-12-02 03:00 UTC (3 hours before this mail)" in text
+    assert "$10.50 - price as of Dec 2, 2026, 3:00\u202fAM UTC (3 hours before this mail)" in text  # CLDR, in UTC
     assert "customid=newsletter-2026-12-02" in text and "customid=newsletter-2026-12-02" in html
     assert "Shop, 1 Road" in text and "Shop, 1 Road" in html
     assert message["List-Unsubscribe"] == "<https://shop.example.org/api/unsubscribe?token=t>"

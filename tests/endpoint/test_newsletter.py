@@ -128,7 +128,7 @@ def test_newsletter_send_end_to_end(built_site: Path, make_endpoint: AppFactory,
             assert re.fullmatch(r"newsletter-\d{4}-\d\d-\d\d", query["customid"][0])
             assert "gearscout.example.org/go/" not in link  # direct to eBay, no hop through the site
         assert text.count("price as of") == len(links)
-        assert re.search(r"\$\d[\d,]*\.\d\d - price as of \d{4}-\d\d-\d\d \d\d:\d\d UTC", text)
+        assert re.search(r"\$\d[\d,]*\.\d\d - price as of [A-Z][a-z]{2} \d+, \d{4}, \d+:\d\d\W[AP]M UTC", text)
         assert "<a href=\"https://www.ebay.com/itm/" in page and "Gear Scout" in page
         assert "1 Example Street" in text and "1 Example Street" in page
         assert "eBay Partner Network" in text

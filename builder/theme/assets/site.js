@@ -90,16 +90,14 @@
       var data = { email: form.elements.email.value, website: form.elements.website.value };
       fetch(form.action, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) })
         .then(function (response) {
-          status.textContent = response.ok
-            ? "Thanks! Check your inbox to confirm your subscription."
-            : response.status === 429
-              ? "Too many sign-ups from here just now. Please try again in a few minutes."
-              : "Sorry, that did not work. Please check the address and try again.";
+          // The messages come from the page (data-msg-*), in the site's language.
+          var key = response.ok ? "data-msg-ok" : response.status === 429 ? "data-msg-busy" : "data-msg-failed";
+          status.textContent = form.getAttribute(key);
           status.className = "newsletter-status " + (response.ok ? "is-ok" : "is-error");
           if (response.ok) form.reset();
         })
         .catch(function () {
-          status.textContent = "Sorry, we could not reach the server. Please try again later.";
+          status.textContent = form.getAttribute("data-msg-offline");
           status.className = "newsletter-status is-error";
         });
     });
