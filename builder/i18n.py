@@ -186,6 +186,14 @@ def activate(catalogs: Catalogs) -> None:
     _asked.clear()
 
 
+def deactivate() -> None:
+    """Back to the source language (English) for Python texts: for a process that builds several sites in turn."""
+    global _active, _active_catalogs
+    _active = NullTranslations()
+    _active_catalogs = None
+    _asked.clear()
+
+
 def gettext(message: str) -> str:
     if _active_catalogs is not None and not _active_catalogs.has(message):
         _asked.add(message)

@@ -31,6 +31,10 @@ def _fixed_locale_and_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ):
         monkeypatch.delenv(name, raising=False)
     yield
+    # A build activates its site's language for Python texts (i18n.activate); the next test starts in English.
+    from builder import i18n
+
+    i18n.deactivate()
 
 
 def item(n: int, **overrides: Any) -> dict[str, Any]:
