@@ -55,9 +55,9 @@ from .config import Config, cache_dir_for
 from .content import Site, load_site
 from .errors import AffsiteError, ConfigError
 from .manifest import MANIFEST_NAME
+from .redirects import match, read_redirects
 from .textfile import read_utf8
 from .themes import THEME_DIR
-from .redirects import match, read_redirects
 
 log = logging.getLogger("affsite.serve")
 
