@@ -25,6 +25,7 @@ from .heap import collector_paused
 from .inputs import inputs_digest, next_change
 from .output import SiteWriter
 from .report import BuildReport
+from .search_index import index_after_build, index_present
 from .state import BuildState, forget_state, load_state, save_state, state_key
 from .themes import Theme
 
@@ -96,7 +97,8 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     until = next_change(site, result, now)
     previous = load_state(options.cache_dir, state_key(options.output_dir)) if options.output_dir.is_dir() else None
     may_skip = previous is not None and (previous.clean or not options.strict)
-    if may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir):
+    unchanged = may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir)
+    if unchanged and previous is not None and index_present(options.output_dir):
         return _unchanged_report(report, previous, options, started)
 
     # Imported here, not at the top: a rebuild with nothing to do never loads Jinja or the renderer (a fifth of
@@ -127,6 +129,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     except BaseException:
         writer.abort()
         raise
+    index_after_build(options.output_dir, config.site.lang, state.files if state else None, files, report)
     save_ledger(options.cache_dir, ledger)  # only once the site that needs it is published
     save_state(
         options.cache_dir,

@@ -38,6 +38,7 @@ from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
 from .formatting import format_money, iso, utc_stamp
+from .price_bands import price_band_filter
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
@@ -130,6 +131,7 @@ def make_environment(theme: Theme) -> Environment:
     env.filters["stamp"] = utc_stamp
     env.filters["iso"] = iso
     env.filters["image_size"] = image_size
+    env.filters["price_band"] = price_band_filter  # the site search's price filter (search_index.py)
     return env
 
 
@@ -394,8 +396,7 @@ class Planner:
                     "title": config.site.title,
                     "description": config.site.description,
                     "og_image": home_image,
-                    # Hook: once the site has a search page, pass its path here for the WebSite SearchAction.
-                    "structured_data": site_json_ld(config.site, search_path=None),
+                    "structured_data": site_json_ld(config.site, search_path="/search/"),  # search_page.py
                 },
                 "the home page",
                 [self.key(p) for _, ps in home_sections for p in ps]
