@@ -98,7 +98,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     previous = load_state(options.cache_dir, state_key(options.output_dir)) if options.output_dir.is_dir() else None
     may_skip = previous is not None and (previous.clean or not options.strict)
     unchanged = may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir)
-    if unchanged and previous is not None and index_present(options.output_dir):
+    if unchanged and previous is not None and index_present(options.output_dir) == config.site.search:
         return _unchanged_report(report, previous, options, started)
 
     # Imported here, not at the top: a rebuild with nothing to do never loads Jinja or the renderer (a fifth of
@@ -129,7 +129,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     except BaseException:
         writer.abort()
         raise
-    index_after_build(options.output_dir, config.site.lang, state.files if state else None, files, report)
+    index_after_build(options.output_dir, config.site, state.files if state else None, files, report)
     save_ledger(options.cache_dir, ledger)  # only once the site that needs it is published
     save_state(
         options.cache_dir,

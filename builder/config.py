@@ -97,6 +97,10 @@ class SiteConfig(_Model):
     """The click/subscribe endpoint (`affsite endpoint`); empty: no click beacon and no newsletter form."""
     newsletter: bool = False
     """Show the newsletter sign-up form (needs endpoint_url)."""
+    search: bool = True
+    """A site search (Pagefind): a search box on every page and a /search/ page. Its index is made again on every
+    build in which a page changed, which costs more than the rest of a big build (BENCHMARKS.md): off for very big
+    sites."""
     nav: list[NavLink] = Field(default_factory=list, max_length=20)
     """Extra navigation links; categories and pages with a nav_order are added by themselves."""
 

@@ -93,7 +93,8 @@ def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
 
 def page_types(site: Site, ledger: Ledger) -> list[PageType]:
     """The page types beyond the core set, each one module (render.PageType); a new type is one line here."""
-    return [EndedPages(ledger, site.config.site.ended_days), SearchPage(), CategoryListings()]
+    search = [SearchPage()] if site.config.site.search else []
+    return [EndedPages(ledger, site.config.site.ended_days), *search, CategoryListings()]
 
 
 def write_site(

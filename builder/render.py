@@ -396,7 +396,9 @@ class Planner:
                     "title": config.site.title,
                     "description": config.site.description,
                     "og_image": home_image,
-                    "structured_data": site_json_ld(config.site, search_path="/search/"),  # search_page.py
+                    "structured_data": site_json_ld(
+                        config.site, search_path="/search/" if config.site.search else None  # search_page.py
+                    ),
                 },
                 "the home page",
                 [self.key(p) for _, ps in home_sections for p in ps]

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import orjson
 
+from .config import SiteConfig
 from .report import BuildReport
 from .state import FileRecord
 
@@ -117,7 +118,7 @@ def _swap(fresh: Path, target: Path) -> None:
 
 def index_after_build(
     output_dir: Path,
-    lang: str,
+    site: SiteConfig,
     previous: Mapping[str, FileRecord] | None,
     files: Mapping[str, FileRecord],
     report: BuildReport,
@@ -127,8 +128,11 @@ def index_after_build(
     A site without search is still a site: when Pagefind cannot run, the build warns (so --strict and the next
     build notice: the index is missing, so the next build tries again) instead of failing after publishing.
     """
+    if not site.search:
+        shutil.rmtree(output_dir / INDEX_DIR, ignore_errors=True)  # search turned off: its index goes too
+        return
     try:
-        result = update_index(output_dir, lang, pages_changed(previous, files))
+        result = update_index(output_dir, site.lang, pages_changed(previous, files))
     except (OSError, RuntimeError, ValueError) as exc:
         report.warn(f"the search index was not made (Pagefind: {exc}); search shows no results until it is")
         return
