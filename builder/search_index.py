@@ -80,7 +80,12 @@ def update_index(output_dir: Path, lang: str, changed: bool) -> IndexResult | No
     fresh = output_dir / f".{INDEX_DIR}.new-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     try:
-        pages = asyncio.run(_index(output_dir, fresh, lang))
+        try:
+            pages = asyncio.run(_index(output_dir, fresh, lang))
+        except (OSError, RuntimeError, ValueError):
+            raise
+        except Exception as exc:  # Pagefind's client reports its indexer's errors as a bare Exception (or assert)
+            raise RuntimeError(" ".join(str(a) for a in exc.args if a) or type(exc).__name__) from exc
         for name in _UNUSED:
             target = fresh / name
             if target.is_dir():

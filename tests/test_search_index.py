@@ -186,3 +186,19 @@ def test_search_turned_off_leaves_no_box_no_page_and_no_index(site_dir: SiteDir,
     assert 'action="/search/"' not in home and "SearchAction" not in home
     assert not any(n.startswith("search:") for n in report.notes)
     assert build_site_fn(site_dir).rendered == 0  # and it stays off: no index is missed
+
+
+def test_an_indexer_error_is_a_warning_naming_it(
+    site_dir: SiteDir, build_site_fn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builder.search_index
+
+    async def failing(*_args: Any) -> int:
+        raise Exception("Failed to parse", "p/x/index.html")  # as Pagefind's client reports its indexer's errors
+
+    monkeypatch.setattr(builder.search_index, "_index", failing)
+    report = build_site_fn(site_dir)
+    [warning] = [w for w in report.warnings if "search index was not made" in w]
+    assert "Failed to parse p/x/index.html" in warning
+    assert (site_dir.output / "index.html").is_file()
+    assert not list(site_dir.output.glob(".pagefind*"))  # the half-made index is gone
