@@ -18,7 +18,6 @@ the visitor's clock, as the pages' own freshness script does.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import shutil
 import time
@@ -31,8 +30,6 @@ import orjson
 from .config import SiteConfig
 from .report import BuildReport
 from .state import FileRecord
-
-log = logging.getLogger(__name__)
 
 INDEX_DIR = "pagefind"  # the bundle's folder in the output: /pagefind/pagefind.js, its WASM, index and fragments
 ENTRY = "pagefind-entry.json"  # written last by Pagefind: its presence means a complete index
@@ -47,6 +44,7 @@ _UNUSED = (
     "pagefind-component-ui.css",
     "pagefind-highlight.js",
     "playground",
+    "wasm.unknown.pagefind",  # the engine for pages without a language; force_language gives every page one
 )
 
 
