@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.htmlquery import parse
 
-from .conftest import Site, Visit
+from .conftest import AXE, Site, Visit
 
 pytestmark = pytest.mark.e2e
 
@@ -163,4 +164,21 @@ def test_category_chips_sort_and_filter_without_a_server(site: Site, visit: Visi
     page.get_by_label("Sort listings").select_option("")
     expect(page.locator(".grid .card")).to_have_count(first_page)
     assert page.url == f"{site.url}/{slug}/"
+    visit.assert_clean()
+
+
+def test_search_page_with_results_and_filters_has_no_accessibility_violations(
+    site: Site, new_visit: Callable[..., Visit]
+) -> None:
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed ({AXE}): run `npm install --prefix tests/e2e` (.ci/run does)")
+    visit = new_visit(bypass_csp=True)  # axe is injected as an inline script
+    word = query_word(listings(site.output))
+    visit.page.goto(f"{site.url}/search/?q={word}")
+    visit.page.locator(".search-result").first.wait_for()
+    visit.page.add_script_tag(path=str(AXE))
+    # Every impact, minor included; the demo-data banner is the theme's (outside any landmark, a known finding).
+    result = visit.page.evaluate("axe.run({exclude: [['.demo-banner']]}, {resultTypes: ['violations']})")
+    found = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
+    assert found == []
     visit.assert_clean()
