@@ -212,6 +212,10 @@ def child_build(root: Path, catalog: Path, output: Path) -> int:
                 "unchanged": report.unchanged,
                 "products": report.products,
                 "seconds": report.seconds,
+                # The site search's share (search_index.py): 0 when no page changed and the index was kept.
+                "search_seconds": next(
+                    (float(n.rsplit(" ", 1)[1].rstrip("s")) for n in report.notes if n.startswith("search: ")), 0.0
+                ),
             }
         )
     )
@@ -527,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small smoke run: 1,000 items, growth at 200/1,000")
     parser.add_argument("--items", type=int, default=None, help="items of the main comparison (default 10000)")
+    parser.add_argument(
+        "--growth", default=None, help="item counts of the growth builds, comma-separated (default 1000,10000,50000)"
+    )
     parser.add_argument("--record", action="store_true", help="append to BENCHMARKS.md even with --quick")
     parser.add_argument("--no-record", action="store_true", help="do not touch BENCHMARKS.md")
     parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
@@ -537,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
 
     items = args.items or (1_000 if args.quick else 10_000)
     growth = [200, 1_000] if args.quick else [1_000, 10_000, 50_000]
+    if args.growth:
+        growth = [int(n) for n in args.growth.split(",")]
     work = args.keep or Path(tempfile.mkdtemp(prefix="affsite-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -587,7 +596,8 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
     row(
         f"affsite full build, {items:,} items",
         full,
-        f"{full.report['pages']:,} pages, {full.report['written']:,} files",
+        f"{full.report['pages']:,} pages, {full.report['written']:,} files, "
+        f"search index {full.report['search_seconds']:.2f} s of it",
     )
     ratio = full.seconds / hugo.seconds
     mem_ratio = full.peak_mib / hugo.peak_mib
@@ -610,7 +620,8 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
     row(
         f"affsite rebuild, one category's data changed ({changed})",
         one,
-        f"{one.report['rendered']} pages re-rendered, {one.report['written']} files written",
+        f"{one.report['rendered']} pages re-rendered, {one.report['written']} files written, "
+        f"search index {one.report['search_seconds']:.2f} s of it",
     )
     checks.append(
         f"one category changed: {one.report['rendered']} pages re-rendered; that category has "

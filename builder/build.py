@@ -29,6 +29,7 @@ from .outputlock import output_lock
 from .progress import phase
 from .publish import NO_LISTINGS, STRICT_MAX_STALE, assess, check, parse_share
 from .report import BuildReport
+from .search_index import index_after_build, index_present
 from .state import BuildState, forget_state, load_state, save_state, state_key
 from .themes import Theme
 
@@ -113,7 +114,8 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     until = next_change(site, result, now)
     previous = load_state(options.cache_dir, state_key(options.output_dir)) if options.output_dir.is_dir() else None
     may_skip = previous is not None and (previous.clean or not options.strict)
-    if may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir):
+    unchanged = may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir)
+    if unchanged and previous is not None and index_present(options.output_dir) == config.site.search:
         return _unchanged_report(report, previous, options, started)
 
     # Imported here, not at the top: a rebuild with nothing to do never loads Jinja or the renderer (a fifth of
@@ -149,6 +151,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     except BaseException:
         writer.abort()
         raise
+    index_after_build(options.output_dir, config.site, state.files if state else None, files, report)
     save_ledger(options.cache_dir, ledger)  # only once the site that needs it is published
     save_state(
         options.cache_dir,

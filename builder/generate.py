@@ -15,6 +15,7 @@ from .assets import publish_assets
 from .catalog.links import campaign_id
 from .catalog.normalize import Normalizer, Product
 from .catalog.source import CatalogResult
+from .category_listings import CategoryListings
 from .content import Site
 from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
@@ -38,6 +39,7 @@ from .render import (
     template_digests,
 )
 from .report import BuildReport
+from .search_page import SearchPage
 from .state import BuildState, FileRecord, page_digest
 from .themes import Theme
 
@@ -97,7 +99,8 @@ def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
 
 def page_types(site: Site, ledger: Ledger) -> list[PageType]:
     """The page types beyond the core set, each one module (render.PageType); a new type is one line here."""
-    return [EndedPages(ledger, site.config.site.ended_days)]
+    search = [SearchPage()] if site.config.site.search else []
+    return [EndedPages(ledger, site.config.site.ended_days), *search, CategoryListings()]
 
 
 def check_site_assets(site: Site, assets: dict[str, str]) -> None:

@@ -49,6 +49,7 @@ from .present import (
     price_label,
     seller_rating,
 )
+from .price_bands import price_band_filter
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
@@ -152,6 +153,7 @@ def make_environment(theme: Theme) -> Environment:
         price_label=price_label,
         seller_rating=seller_rating,
     )
+    env.filters["price_band"] = price_band_filter  # the site search's price filter (search_index.py)
     return env
 
 
@@ -466,8 +468,9 @@ class Planner:
                     "title": config.site.title,
                     "description": config.site.description,
                     "og_image": home_image,
-                    # Hook: once the site has a search page, pass its path here for the WebSite SearchAction.
-                    "structured_data": site_json_ld(config.site, search_path=None),
+                    "structured_data": site_json_ld(
+                        config.site, search_path="/search/" if config.site.search else None  # search_page.py
+                    ),
                 },
                 "the home page",
                 [self.key(p) for _, ps in home_sections for p in ps]

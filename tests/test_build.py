@@ -29,7 +29,8 @@ def test_full_build_writes_every_kind_of_page(site_dir: SiteDir, build_site_fn: 
     assert {"about/index.html", "disclosure/index.html", "privacy/index.html", "404.html"} <= files.keys()
     assert {"sitemap.xml", "robots.txt", "feed.xml", MANIFEST_NAME, "newsletter/thanks/index.html"} <= files.keys()
     assert any(f.startswith("assets/site.") and f.endswith(".css") for f in files)
-    assert report.pages == len([f for f in files if f.endswith(".html")]) + 1  # + the feed
+    # + the feed and each category's listings.json (sort and filter chips)
+    assert report.pages == len([f for f in files if f.endswith(".html")]) + 1 + 2
 
 
 def test_item_in_two_categories_gets_one_page_listed_in_both(site_dir: SiteDir, build_site_fn: Any) -> None:

@@ -155,7 +155,10 @@ def test_no_endpoint_means_no_form_and_no_beacon(site_dir: SiteDir, build_site_f
     site_dir.write("site.yaml", "title: Test Shop\nbase_url: https://shop.example.org\n")
     build_site_fn(site_dir)
     page = parse((site_dir.output / "index.html").read_bytes())
-    assert not select(page, "form")
+    # The only form left is the site search's (a GET to the site's own /search/ page): nothing posts anywhere.
+    assert [f.attrs for f in select(page, "form")] == [
+        {"class": "site-search", "role": "search", "action": "/search/", "method": "get"}
+    ]
     assert "data-endpoint" not in select(page, "body")[0].attrs
 
 
@@ -284,7 +287,8 @@ def test_home_page_describes_the_website_and_organization(site_dir: SiteDir, bui
     assert by_type["WebSite"]["url"] == "https://shop.example.org/"
     assert by_type["WebSite"]["publisher"]["@id"] == by_type["Organization"]["@id"]
     assert by_type["Organization"]["name"] == "Test Shop"
-    assert "potentialAction" not in by_type["WebSite"]  # no search page yet: no SearchAction pointing nowhere
+    action = by_type["WebSite"]["potentialAction"]  # the site search (search_page.py)
+    assert action["target"]["urlTemplate"] == "https://shop.example.org/search/?q={search_term_string}"
 
 
 def test_site_json_ld_search_hook() -> None:

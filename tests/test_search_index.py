@@ -1,0 +1,204 @@
+"""The site search: which pages the Pagefind index holds, when it is made again, what it and the category JSON say
+about prices, and the search page itself. The browser side is in tests/e2e/test_search.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW, SiteDir, item
+
+from builder.catalog.normalize import Money
+from builder.price_bands import price_band
+from builder.search_index import ENTRY, INDEX_DIR, pages_changed
+from builder.state import FileRecord
+
+
+def _indexed_count(output: Path) -> int:
+    entry = json.loads((output / INDEX_DIR / ENTRY).read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def _with_body(output: Path) -> set[str]:
+    """The pages that ask to be indexed (a data-pagefind-body element)."""
+    return {
+        p.relative_to(output).as_posix()
+        for p in output.rglob("*.html")
+        if INDEX_DIR not in p.parts and "data-pagefind-body" in p.read_text(encoding="utf-8")
+    }
+
+
+def _fetched(site: SiteDir, when: Any) -> None:
+    for path in site.catalog.glob("*.json"):
+        os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def test_only_listings_and_the_first_page_of_each_category_are_indexed(site_dir: SiteDir, build_site_fn: Any) -> None:
+    report = build_site_fn(site_dir)
+    output = site_dir.output
+    products = {p.relative_to(output).as_posix() for p in output.glob("p/*/index.html")}
+    assert len(products) == 37  # 25 cameras, 12 lenses
+    assert (output / "cameras/page/2/index.html").is_file()  # 10 a page: the cameras have three
+    assert _with_body(output) == products | {"cameras/index.html", "lenses/index.html"}
+    assert _indexed_count(output) == len(products) + 2
+    assert any(note.startswith("search: 39 pages indexed") for note in report.notes), report.notes
+    # What a visitor would find is the bundle our script loads; Pagefind's own UIs are not published.
+    assert (output / INDEX_DIR / "pagefind.js").is_file()
+    assert not (output / INDEX_DIR / "pagefind-ui.js").exists()
+    assert not list(output.glob(f".{INDEX_DIR}*")), "the index is built beside the output and swapped in"
+
+
+def test_an_ended_listing_leaves_the_index(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    before = _indexed_count(site_dir.output)
+    site_dir.set_items("cameras", [item(i) for i in range(1, 25)])  # item 25 has ended
+    build_site_fn(site_dir, NOW + timedelta(hours=1))
+    [ended] = site_dir.output.glob("p/*-100000000025/index.html")
+    assert '<meta name="robots" content="noindex">' in ended.read_text()
+    assert "data-pagefind-body" not in ended.read_text()
+    assert _indexed_count(site_dir.output) == before - 1
+
+
+def test_the_index_is_made_again_only_when_a_page_changed(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    entry = site_dir.output / INDEX_DIR / ENTRY
+    made = entry.stat().st_mtime_ns
+
+    again = build_site_fn(site_dir)
+    assert not any(n.startswith("search:") for n in again.notes)
+    assert entry.stat().st_mtime_ns == made
+
+    # The index deleted by hand: the next build makes it again, without rewriting a single page.
+    shutil.rmtree(site_dir.output / INDEX_DIR)
+    repaired = build_site_fn(site_dir)
+    assert repaired.written == 0 or repaired.rendered == 0
+    assert _indexed_count(site_dir.output) == 39
+
+    # New data for a category: pages change, and so does the index.
+    made = entry.stat().st_mtime_ns
+    site_dir.set_items("lenses", [item(i, title=f"Zoom Lens {i} 24-70mm") for i in range(100, 112)])
+    changed = build_site_fn(site_dir)
+    assert any(n.startswith("search:") for n in changed.notes)
+    assert entry.stat().st_mtime_ns != made
+
+
+def test_pages_changed_looks_at_html_files_only() -> None:
+    page = FileRecord("a", 10, 1)
+    assert pages_changed(None, {"index.html": page})
+    assert not pages_changed({"index.html": page, "sitemap.xml": FileRecord("", 1, 1)}, {"index.html": page})
+    assert pages_changed({"index.html": page}, {"index.html": FileRecord("a", 10, 2)})
+    assert pages_changed({"index.html": page}, {"index.html": page, "p/x/index.html": page})
+    assert pages_changed({"index.html": page, "p/x/index.html": page}, {"index.html": page})
+
+
+def test_pagefind_missing_is_a_warning_and_the_site_is_still_published(
+    site_dir: SiteDir, build_site_fn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(site_dir.root / "no-such-pagefind"))
+    report = build_site_fn(site_dir)
+    assert any("search index was not made" in w for w in report.warnings), report.warnings
+    assert (site_dir.output / "index.html").is_file()
+    assert not (site_dir.output / INDEX_DIR).exists()
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    build_site_fn(site_dir)  # the next build notices the missing index and makes it
+    assert _indexed_count(site_dir.output) == 39
+
+
+@pytest.mark.parametrize(
+    ("amount", "band"),
+    [("0.99", "Under $50"), ("50", "$50 to $100"), ("249.99", "$100 to $250"), ("999", "$500 to $1000"),
+     ("1000", "$1000 and over"), ("25000", "$1000 and over")],
+)
+def test_price_bands(amount: str, band: str) -> None:
+    assert price_band(Money(Decimal(amount), "USD"), "en-US") == band
+
+
+def test_price_bands_in_a_comma_decimal_language() -> None:
+    assert price_band(Money(Decimal("75"), "EUR"), "de-DE") == "50\u00a0€ to 100\u00a0€"
+
+
+def _product_body(site: SiteDir) -> str:
+    page = next(site.output.glob("p/*/index.html")).read_text()
+    match = re.search(r"<div data-pagefind-body hidden>.*?</div>", page, re.S)
+    assert match is not None
+    return match.group(0)
+
+
+def test_a_fresh_price_is_indexed_with_its_age(site_dir: SiteDir, build_site_fn: Any) -> None:
+    _fetched(site_dir, NOW - timedelta(hours=1))
+    build_site_fn(site_dir)
+    body = _product_body(site_dir)
+    assert 'data-pagefind-sort="price:' in body and 'data-pagefind-meta="amount:' in body
+    assert 'data-pagefind-meta="fetched:2026-11-22T08:00:00Z"' in body
+    assert 'data-pagefind-meta="max_age:21600"' in body
+    listings = json.loads((site_dir.output / "cameras" / "listings.json").read_text())["items"]
+    assert all(isinstance(i["price"], float | int) for i in listings)
+
+
+def test_a_stale_price_is_in_neither_the_index_nor_the_category_json(site_dir: SiteDir, build_site_fn: Any) -> None:
+    _fetched(site_dir, NOW - timedelta(hours=7))  # older than the 6 h freshness limit at build time
+    build_site_fn(site_dir)
+    body = _product_body(site_dir)
+    assert "data-pagefind-sort" not in body and "amount:" not in body and 'filter="price' not in body
+    assert "fetched:2026-11-22T02:00:00Z" in body  # the age is still there
+    listings = json.loads((site_dir.output / "cameras" / "listings.json").read_text())["items"]
+    assert len(listings) == 25 and all(i["price"] is None for i in listings)
+    assert all("Check the current price on eBay" in i["html"] for i in listings)
+
+
+def test_category_json_lists_every_listing_with_its_card_and_keys(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    items = json.loads((site_dir.output / "cameras" / "listings.json").read_text())["items"]
+    assert len(items) == 25
+    first = items[0]
+    assert set(first) == {"id", "price", "fetched", "max_age", "ends", "listed", "condition", "auction", "bin", "free", "html"}
+    assert first["html"].startswith('<li class="card">') and first["id"] in first["html"]
+    category = (site_dir.output / "cameras" / "index.html").read_text()
+    assert 'data-listings="/cameras/listings.json"' in category
+    assert "listings.json" not in (site_dir.output / "sitemap.xml").read_text()
+
+
+def test_search_page_is_not_indexed_and_the_home_page_offers_it(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    page = (site_dir.output / "search" / "index.html").read_text()
+    assert '<meta name="robots" content="noindex">' in page
+    assert "/search/" not in (site_dir.output / "sitemap.xml").read_text()
+    home = (site_dir.output / "index.html").read_text()
+    assert '"urlTemplate":"https://shop.example.org/search/?q={search_term_string}"' in home
+    assert 'action="/search/"' in home  # the header's search box, on every page
+
+
+def test_search_turned_off_leaves_no_box_no_page_and_no_index(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    assert (site_dir.output / INDEX_DIR).is_dir()
+    site_dir.write("site.yaml", (site_dir.root / "site.yaml").read_text() + "search: false\n")
+    report = build_site_fn(site_dir)
+    assert not (site_dir.output / INDEX_DIR).exists()
+    assert not (site_dir.output / "search").exists()
+    home = (site_dir.output / "index.html").read_text()
+    assert 'action="/search/"' not in home and "SearchAction" not in home
+    assert not any(n.startswith("search:") for n in report.notes)
+    assert build_site_fn(site_dir).rendered == 0  # and it stays off: no index is missed
+
+
+def test_an_indexer_error_is_a_warning_naming_it(
+    site_dir: SiteDir, build_site_fn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builder.search_index
+
+    async def failing(*_args: Any) -> int:
+        raise Exception("Failed to parse", "p/x/index.html")  # as Pagefind's client reports its indexer's errors
+
+    monkeypatch.setattr(builder.search_index, "_index", failing)
+    report = build_site_fn(site_dir)
+    [warning] = [w for w in report.warnings if "search index was not made" in w]
+    assert "Failed to parse p/x/index.html" in warning
+    assert (site_dir.output / "index.html").is_file()
+    assert not list(site_dir.output.glob(".pagefind*"))  # the half-made index is gone
