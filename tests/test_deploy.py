@@ -167,7 +167,7 @@ def test_the_csp_allows_what_the_built_pages_use_and_nothing_more(built_site: Pa
 
 def test_built_assets_carry_a_content_hash(built_site: Path) -> None:
     names = sorted(p.name for p in (built_site / "assets").iterdir())
-    assert names and all(re.fullmatch(r"[a-z]+\.[0-9a-f]{10}\.(css|js)", n) for n in names), names
+    assert names and all(re.fullmatch(r"[a-z]+\.[0-9a-f]{10}\.(css|js|svg)", n) for n in names), names
 
 
 def _workflow(name: str) -> dict[Any, Any]:

@@ -107,10 +107,12 @@ def test_theme_copy_copies_the_theme_and_builds_the_same_site(tmp_path: Path) ->
     assert tree(tmp_path / "copied/templates") == theme
     for name in ("plain", "copied"):
         assert affsite("build", cwd=tmp_path / name, now="2026-12-02T06:00:00+00:00").returncode == 0
-    # Same templates, same site, byte for byte: the copy is a starting point, not a fork with other output.
-    plain = tree(tmp_path / "plain/output")
+    # Same templates, same site, byte for byte: the copy is a starting point, not a fork with other output. (The
+    # search index is left out: Pagefind numbers pages in the order it reads them; tests/test_search_index.py.)
+    plain = {name: data for name, data in tree(tmp_path / "plain/output").items() if not name.startswith("pagefind/")}
     assert len(plain) > 50
-    assert tree(tmp_path / "copied/output") == plain
+    copied = {name: data for name, data in tree(tmp_path / "copied/output").items() if not name.startswith("pagefind/")}
+    assert copied == plain
 
 
 def test_an_edited_copy_of_one_template_overrides_only_that_template(tmp_path: Path) -> None:
