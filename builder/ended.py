@@ -25,7 +25,7 @@ from pathlib import Path
 import orjson
 
 from .catalog.normalize import Product
-from .output import write_atomically
+from .atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def save_ledger(cache_dir: Path, ledger: Ledger) -> None:
         for item_id, x in sorted(ledger.items())
     }
     try:
-        write_atomically(cache_dir / LEDGER_NAME, orjson.dumps({"version": LEDGER_VERSION, "listings": listings}))
+        write_atomic(cache_dir / LEDGER_NAME, orjson.dumps({"version": LEDGER_VERSION, "listings": listings}))
     except OSError as exc:
         log.warning("could not save the listing ledger in %s: %s", cache_dir, exc.strerror)
 
