@@ -15,7 +15,9 @@ from .catalog.source import CatalogResult
 from .content import Site
 from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
-from .errors import BuildError
+from .guide_data import GuideData
+from .guide_data import resolve as resolve_guides
+from .guide_pages import GuidePages
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
@@ -37,7 +39,9 @@ from .state import BuildState, FileRecord, page_digest
 from .themes import Theme
 
 
-def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
+def normalize_catalog(
+    site: Site, result: CatalogResult, now: datetime, report: BuildReport, guides: GuideData | None = None
+) -> Catalog:
     config = site.config
     normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
     by_category: dict[str, list[Product]] = {}
@@ -72,7 +76,8 @@ def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: 
     report.categories = len(config.categories)
     report.products = len(products)
     report.notes.extend(result.notes)
-    return Catalog(by_category=by_category, products=products)
+    picks = resolve_guides(site, guides, result, by_category, now, report) if guides is not None else {}
+    return Catalog(by_category=by_category, products=products, picks=picks)
 
 
 def _replace(by_category: dict[str, list[Product]], old: Product, new: Product) -> None:
@@ -92,7 +97,7 @@ def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
 
 def page_types(site: Site, ledger: Ledger) -> list[PageType]:
     """The page types beyond the core set, each one module (render.PageType); a new type is one line here."""
-    return [EndedPages(ledger, site.config.site.ended_days)]
+    return [EndedPages(ledger, site.config.site.ended_days), GuidePages(site.guides)]
 
 
 def write_site(
@@ -149,4 +154,3 @@ def write_site(
         if relative not in files:
             files[relative] = FileRecord("", 0, 0)  # written on every build (assets, sitemap, ...): listed only
     return files
-

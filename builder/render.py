@@ -15,9 +15,9 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import (
     BaseLoader,
@@ -38,10 +38,15 @@ from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
 from .formatting import format_money, iso, utc_stamp
+from .guides import summary_digest
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
+if TYPE_CHECKING:
+    from .guide_data import Pick
+
 FEED_SIZE = 50
+FEED_GUIDES = 10  # the newest guides, as entries of their own
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Catalog:
 
     by_category: dict[str, list[Product]]
     products: dict[str, Product]
+    picks: dict[str, Pick] = field(default_factory=dict)  # what each guide block shows (guide_data.py)
 
 
 class Card:
@@ -113,6 +119,7 @@ class BuildContext:
             [(p.slug, p.source, p.meta.model_dump_json()) for p in self.site.pages],
             self.demo,
             sorted(self.assets.items()),
+            bool(self.site.guides),  # the navigation links the guides list when there are guides
         ]
         return hashlib.blake2b(repr(data).encode(), digest_size=12).hexdigest()
 
@@ -190,6 +197,7 @@ class Renderer:
             "noindex": False,  # a page type sets it for pages that search engines should drop (ended listings)
             "og_image": "",  # the picture shown when a page is shared (og:image, twitter:card)
             "structured_data": [],  # JSON-LD blocks beyond a template's own (breadcrumbs, the home page's WebSite)
+            "guides": [],  # the guides a page links to (guides.py): featured ones on the home page, a category's own
         }
 
     def render(self, job: PageJob) -> bytes:
@@ -256,6 +264,7 @@ def _template_frame(exc: BaseException, theme: Theme) -> tuple[str, int] | None:
 def navigation(site: Site) -> list[NavLink]:
     links = [NavLink(c.title, f"/{c.slug}/") for c in site.categories]
     links += [NavLink(p.meta.title, f"/{p.slug}/") for p in site.pages if p.meta.nav_order is not None]
+    links += [NavLink("Guides", "/guides/")] if site.guides else []
     links += [NavLink(n.title, n.url) for n in site.config.site.nav]
     return links
 
@@ -383,6 +392,7 @@ class Planner:
         home_sections = [(c, self.catalog.by_category.get(c.slug, [])[:4]) for c in featured]
         home_products = self.newest()[: config.site.home_new_items]
         home_image = next((p.image_url for _, ps in home_sections for p in ps if p.image_url), self.default_image)
+        featured_guides = [g for g in site.guides if g.meta.featured]
         jobs.append(
             PageJob(
                 "index.html",
@@ -396,11 +406,12 @@ class Planner:
                     "og_image": home_image,
                     # Hook: once the site has a search page, pass its path here for the WebSite SearchAction.
                     "structured_data": site_json_ld(config.site, search_path=None),
+                    "guides": featured_guides,
                 },
                 "the home page",
                 [self.key(p) for _, ps in home_sections for p in ps]
                 + [self.key(p) for p in home_products]
-                + [home_image],
+                + [home_image, summary_digest(featured_guides)],
             )
         )
         for category in site.categories:
@@ -454,6 +465,8 @@ class Planner:
         slug = category.slug
         intro = self.build.site.intros.get(slug, "")
         intro_key = hashlib.blake2b(intro.encode(), digest_size=12).hexdigest()
+        guides = [g for g in self.build.site.guides if slug in g.meta.categories]
+        guides_key = summary_digest(guides)
         jobs = []
         for number in range(1, count + 1):
             chunk = products[(number - 1) * per_page : number * per_page]
@@ -486,9 +499,10 @@ class Planner:
                         "total": len(products),
                         "og_image": image,
                         "structured_data": [self.breadcrumbs(*trail)],
+                        "guides": guides,
                     },
                     category.source or f"content/categories/{slug}.yaml",
-                    [intro_key, str(len(products)), image] + [self.key(p) for p in chunk],
+                    [intro_key, str(len(products)), image, guides_key] + [self.key(p) for p in chunk],
                 )
             )
         return jobs
@@ -647,9 +661,16 @@ def check_unique_paths(jobs: Iterable[PageJob]) -> None:
 def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
     """Every page with a canonical URL, except those that ask search engines not to index them."""
     urls = sorted(
-        root_url + j.context["canonical"] for j in jobs if j.context.get("canonical") and not j.context.get("noindex")
+        (root_url + j.context["canonical"], j.context.get("lastmod"))
+        for j in jobs
+        if j.context.get("canonical") and not j.context.get("noindex")
     )
-    body = "".join(f"<url><loc>{html.escape(u, quote=False)}</loc></url>\n" for u in urls)
+    body = "".join(
+        f"<url><loc>{html.escape(u, quote=False)}</loc>"
+        + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "")  # pages that know it: guides
+        + "</url>\n"
+        for u, lastmod in urls
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
@@ -665,11 +686,15 @@ def robots_txt(root_url: str, demo: bool) -> bytes:
 def feed_jobs(build: BuildContext, catalog: Catalog) -> PageJob:
     planner = Planner(build, catalog)
     newest = planner.newest()[:FEED_SIZE]
+    guides = build.site.guides[:FEED_GUIDES]
     updated = max((p.listed_at or p.fetched_at for p in newest), default=build.now)
+    if guides:
+        guide_time = max(datetime.combine(g.meta.modified, time(0, 0), tzinfo=UTC) for g in guides)
+        updated = max(updated, guide_time) if newest else guide_time
     return PageJob(
         "feed.xml",
         "feed.xml",
-        {"entries": [planner.card(p) for p in newest], "updated": updated, "canonical": None},
+        {"entries": [planner.card(p) for p in newest], "updated": updated, "canonical": None, "guides": guides},
         "the Atom feed",
-        [planner.key(p) for p in newest] + ([] if newest else [iso(build.now)]),
+        [planner.key(p) for p in newest] + ([] if newest else [iso(build.now)]) + [summary_digest(guides)],
     )

@@ -30,6 +30,7 @@ from .browse import (
     EbayRejected,
     EbayUnavailable,
     Endpoints,
+    ItemGone,
     RateLimit,
     Sleep,
     endpoints_for,
@@ -40,13 +41,14 @@ from .credentials import Credentials
 from .links import campaign_id
 from .lock import cache_lock
 from .plan import Need, Plan, PlannedRequest, call_order, format_age, format_time, make_plan
-from .query import SearchRequest, search_requests
-from .source import CatalogResult, CategoryData
+from .query import SearchRequest, item_request, search_requests
+from .source import CatalogResult, CategoryData, ItemData
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 PAST_LAST_PAGE = "past the last page"
+ITEM_GONE = "item gone"  # the cached answer of a getItem that eBay answered 404 (ended or no such listing)
 
 
 @dataclass
@@ -114,6 +116,12 @@ class LiveCatalog:
                 identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
                 key = request_key(identity)
                 needs.append(Need(request, key, identity, cache.get(key), freshness))
+        freshness = timedelta(hours=site.freshness_hours)
+        for legacy_id in config.lookups:
+            request = item_request(legacy_id)
+            identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
+            key = request_key(identity)
+            needs.append(Need(request, key, identity, cache.get(key), freshness))
         return needs
 
     def plan(self, config: Config, now: datetime) -> Plan:
@@ -198,7 +206,7 @@ class LiveCatalog:
         for planned in plan.requests:
             by_category[planned.request.category].append(planned)
         stale_by_reason: dict[str, list[str]] = defaultdict(list)
-        for category in config.categories:
+        for category in config.categories:  # (the listings asked for by id are assembled after the categories)
             pages: list[_Page] = []
             gaps: list[tuple[SearchRequest, str]] = []
             for planned in by_category[category.slug]:
@@ -223,6 +231,22 @@ class LiveCatalog:
             result.categories[category.slug] = data
             if data.stale_reason:
                 stale_by_reason[data.stale_reason].append(f"{category.slug} ({format_age(now - data.fetched_at)} old)")
+
+        for legacy_id in config.lookups:
+            planned_item = by_category.get(item_request(legacy_id).category)
+            if not planned_item:
+                continue
+            page = self._page_for(planned_item[0], fetched, failures, budget)
+            if isinstance(page, str):
+                result.items[legacy_id] = ItemData(None, now, gone=f"no eBay data and nothing cached: {page}")
+                continue
+            gone = page.response.get("affsite") == ITEM_GONE
+            result.items[legacy_id] = ItemData(
+                None if gone else page.response,
+                page.fetched_at,
+                page.stale_reason,
+                gone=str(page.response.get("reason") or "eBay says the listing has ended") if gone else None,
+            )
 
         calls = budget.made
         api = config.site.api
@@ -354,9 +378,12 @@ class _Fetcher:
                 previous = empty
                 continue
             try:
-                response = await self.client.search(
-                    item.request.params, what=item.request.describe(), reference_id=slug
-                )
+                if item.request.item_id is not None:
+                    response = await self._item(item.request, slug)
+                else:
+                    response = await self.client.search(
+                        item.request.params, what=item.request.describe(), reference_id=slug
+                    )
             except BudgetExhausted as exc:
                 self.failures[need.key] = str(exc)
                 previous = None
@@ -367,11 +394,26 @@ class _Fetcher:
                 previous = None
                 continue
             except EbayRejected as exc:
-                self.rejected.append(f"category '{slug}': {exc}")
+                who = f"category '{slug}'" if item.request.item_id is None else item.request.describe()
+                self.rejected.append(f"{who}: {exc}")
                 self.failures[need.key] = f"eBay rejected the query: {exc}"
                 return
             await self._store(need, response)
             previous = response
+
+    async def _item(self, request: SearchRequest, reference: str) -> dict[str, Any]:
+        """A getItem call; eBay's "no such listing" is an answer to cache (so it is not asked again until it is
+        stale), not a failure."""
+        assert request.item_id is not None
+        try:
+            return await self.client.item(
+                request.item_id,
+                what=request.describe(),
+                reference_id=reference,
+                fieldgroups=dict(request.params).get("fieldgroups"),
+            )
+        except ItemGone as exc:
+            return {"affsite": ITEM_GONE, "reason": f"eBay says the listing has ended or does not exist ({exc})"}
 
     def _note_quota(self, exc: EbayUnavailable, request: SearchRequest) -> None:
         """eBay says the day's quota is gone: the ledger remembers it, so no build calls before the reset."""
@@ -406,7 +448,7 @@ def request_identity(
     """What makes one request distinct: its cache key is the hash of this."""
     return {
         "method": "GET",
-        "url": endpoints.search_url,
+        "url": endpoints.search_url if request.item_id is None else endpoints.item_url(request.item_id),
         "params": sorted([list(p) for p in request.params]),
         "marketplace": marketplace,
         "accept_language": language,
