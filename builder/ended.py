@@ -24,8 +24,8 @@ from pathlib import Path
 
 import orjson
 
-from .catalog.normalize import Product
 from .atomic import write_atomic
+from .catalog.normalize import Product
 
 log = logging.getLogger(__name__)
 

@@ -200,6 +200,10 @@ def _pick(
     raw = item.item
     if _out_of_stock(raw):
         return Pick(empty="the listing is sold out")
+    if isinstance(raw.get("image"), dict):
+        # getItem's `image` is the main photo at full size; its additionalImages are other views (in a search
+        # summary, where `image` is a thumbnail, the normalizer rightly prefers a larger picture).
+        raw = {k: v for k, v in raw.items() if k not in ("additionalImages", "thumbnailImages")}
     product = normalizer.product(raw, f"{GUIDE_SLUG_PREFIX}{want.guide.slug}", item.fetched_at)
     if product is None:
         return Pick(empty="the listing has ended")

@@ -38,7 +38,7 @@ from .config import (
 )
 from .errors import ConfigError, Problem
 from .textfile import read_utf8
-from .themes import ASSETS, SITE_TEMPLATES
+from .themes import ASSETS, SITE_TEMPLATES, Theme
 from .yamlsource import YamlDocument, parse_yaml
 
 GUIDES_DIR = Path("content") / "guides"
@@ -265,8 +265,9 @@ def parse_guide(text: str, slug: str, display: str, root: Path, problems: list[P
     before = len(problems)
     meta = validate_document(parse_yaml(match.group(1), display, first_line=2), GuideMeta, {"slug": slug}, problems)
     if meta is not None and meta.image is not None:
-        picture = root / SITE_TEMPLATES / ASSETS / meta.image.src
-        if ".." in meta.image.src.split("/") or not picture.is_file():
+        # The site's own templates/assets/ first, then the theme's, as the published assets are found.
+        found = [d / ASSETS / meta.image.src for d in Theme.of_site(root).dirs]
+        if ".." in meta.image.src.split("/") or not any(p.is_file() for p in found):
             problems.append(
                 Problem(display, None, f"image.src: no file {SITE_TEMPLATES}/{ASSETS}/{meta.image.src}; put it there")
             )

@@ -121,6 +121,7 @@ class _Refs(HTMLParser):
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("deploy")
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     assert main(["build", "--root", str(root)]) == 0
     return root / "output"

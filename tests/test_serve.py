@@ -34,6 +34,7 @@ def site_root(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.copy(REPO / "netlify.toml", root / "netlify.toml")
     (root / "templates").mkdir()  # empty: every template from the theme, until a test overrides one

@@ -14,6 +14,7 @@ from .conftest import ARTIFACTS, AXE, CAMPAIGN, Site, Visit
 pytestmark = pytest.mark.e2e
 
 CATEGORY = "/headphones/"
+GUIDE = "/guides/best-mirrorless-camera-under-1000/"  # a demo guide with every kind of block
 
 
 def first_product_path(visit: Visit, site: Site) -> str:
@@ -115,12 +116,14 @@ def test_freshness_guard_hides_a_price_older_than_the_limit(
     visit.assert_clean()
 
 
-@pytest.mark.parametrize("which", ["home", "category", "product"])
+@pytest.mark.parametrize("which", ["home", "category", "product", "guide", "guides"])
 def test_no_serious_accessibility_violations(site: Site, new_visit: Callable[..., Visit], which: str) -> None:
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm install --prefix tests/e2e` (.ci/run does)")
     visit = new_visit(bypass_csp=True)  # axe is injected as an inline script
-    path = {"home": "/", "category": CATEGORY}.get(which) or first_product_path(visit, site)
+    path = {"home": "/", "category": CATEGORY, "guide": GUIDE, "guides": "/guides/"}.get(which) or first_product_path(
+        visit, site
+    )
     visit.page.goto(site.url + path)
     visit.page.add_script_tag(path=str(AXE))
     result = visit.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
@@ -135,11 +138,12 @@ def test_no_serious_accessibility_violations(site: Site, new_visit: Callable[...
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
 def test_screenshots(site: Site, new_visit: Callable[..., Visit], width: int, height: int) -> None:
-    """Home, a category and a product at phone and desktop width, saved to e2e-artifacts/ (CI keeps them)."""
+    """Home, a category, a product and a guide at phone and desktop width, saved to e2e-artifacts/ (CI keeps
+    them)."""
     visit = new_visit(viewport={"width": width, "height": height}, device_scale_factor=1)
     product = first_product_path(visit, site)
     ARTIFACTS.mkdir(exist_ok=True)
-    for name, path in (("home", "/"), ("category", CATEGORY), ("product", product)):
+    for name, path in (("home", "/"), ("category", CATEGORY), ("product", product), ("guide", GUIDE)):
         visit.page.goto(site.url + path)
         visit.page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
         # Not wait_for_function: its polling evaluates a string, which the site's CSP (no 'unsafe-eval') refuses.
