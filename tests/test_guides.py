@@ -223,6 +223,16 @@ def test_guide_searches_join_the_plan_and_are_charged_once(guide_site: SiteDir) 
         again = _affsite("build", "--plan", cwd=guide_site.root, env=env)
         assert "to call: 0 of the 0 not fresh" in again.stdout  # all four answers are cached now
 
+        # `cache prune` keeps what guides use: their entries are requests of the content like the categories'.
+        entries = guide_site.root / ".cache" / "ebay" / "search"
+        assert len(list(entries.glob("*.json"))) == 4
+        prune = _affsite("cache", "prune", cwd=guide_site.root, env=env)
+        assert prune.returncode == 0, prune.stderr
+        assert len(list(entries.glob("*.json"))) == 4
+        guide_site.write("content/guides/best.md", GUIDE.replace("max_price: 500", "max_price: 400"))
+        assert _affsite("cache", "prune", cwd=guide_site.root, env=env).returncode == 0
+        assert len(list(entries.glob("*.json"))) == 3  # the old budget search is no longer asked
+
 
 def test_an_item_ebay_says_is_gone_is_cached_and_shown_as_ended(guide_site: SiteDir) -> None:
     with fake_ebay() as fake:
