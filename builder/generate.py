@@ -143,6 +143,13 @@ def write_site(
 
     root_url = site.config.site.root_url
     manifest = [ManifestItem(p.item_id, p.url, p.title, p.path, tuple(p.categories)) for p in catalog.products.values()]
+    # Listings shown only in guides: the endpoint accepts their clicks too (with the guide's link and page).
+    in_guides: dict[str, ManifestItem] = {}
+    for key, pick in sorted(catalog.picks.items()):
+        for p in pick.products:
+            if p.item_id not in catalog.products and p.item_id not in in_guides:
+                in_guides[p.item_id] = ManifestItem(p.item_id, p.url, p.title, f"/guides/{key.split('/')[0]}/", ())
+    manifest.extend(in_guides.values())
     writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
     writer.write("robots.txt", robots_txt(root_url, demo))
     writer.write(REDIRECTS_NAME, redirects(ledger, now, site.config.site.ended_days))

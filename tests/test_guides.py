@@ -76,7 +76,7 @@ def guide_site(site_dir: SiteDir) -> SiteDir:
     site_dir.write("content/guides/best.md", GUIDE)
     (site_dir.catalog / "items").mkdir(parents=True)
     (site_dir.catalog / "items" / "100000000003.json").write_text(json.dumps(get_item(3)))
-    site_dir.set_items("guide--best--product3", [item(7, title="Budget Camera 7")])
+    site_dir.set_items("guide--best--product3", [item(900, title="Budget Camera 900")])
     return site_dir
 
 
@@ -157,7 +157,7 @@ def test_the_guide_page_its_links_and_its_json_ld(guide_site: SiteDir, build_sit
     for block, count in (("product1", 1), ("deals2", 3), ("product3", 1), ("compare4", 2)):
         assert sum(f"customid=guide-best-{block}" in link for link in links) == count, block
     assert all("campid=5338111111" in link for link in links)
-    assert "The one to get." in page and "Model 3" in page and "Budget Camera 7" in page
+    assert "The one to get." in page and "Model 3" in page and "Budget Camera 900" in page
     blocks = [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page)]
     article = next(b for b in blocks if b["@type"] == "Article")
     assert article["headline"] == "Best cameras for beginners"
@@ -165,7 +165,7 @@ def test_the_guide_page_its_links_and_its_json_ld(guide_site: SiteDir, build_sit
     assert article["datePublished"] == "2026-11-01"
     products = next(b for b in blocks if b["@type"] == "ItemList")
     names = {e["item"]["name"] for e in products["itemListElement"]}
-    assert {"Test Camera Model 3 Mirrorless Body", "Budget Camera 7", "Prime Lens 100 50mm f/1.8"} <= names
+    assert {"Test Camera Model 3 Mirrorless Body", "Budget Camera 900", "Prime Lens 100 50mm f/1.8"} <= names
     assert all(e["item"]["@type"] == "Product" and "offers" in e["item"] for e in products["itemListElement"])
     # Linked from the guides list, the home page (featured), its category, the feed and the sitemap.
     assert 'href="/guides/best/"' in (guide_site.output / "guides" / "index.html").read_text()
@@ -173,6 +173,11 @@ def test_the_guide_page_its_links_and_its_json_ld(guide_site: SiteDir, build_sit
     assert 'href="/guides/best/"' in (guide_site.output / "cameras" / "index.html").read_text()
     assert 'href="/guides/best/"' not in (guide_site.output / "lenses" / "index.html").read_text()
     assert "https://shop.example.org/guides/best/" in (guide_site.output / "feed.xml").read_text()
+    # The endpoint accepts clicks on a listing shown only in a guide, and sends them to the guide's link.
+    manifest = json.loads((guide_site.output / "affsite-manifest.json").read_text())["items"]
+    assert manifest["100000000900"]["path"] == "/guides/best/"
+    assert "customid=guide-best-product3" in manifest["100000000900"]["url"]
+    assert manifest["100000000003"]["path"].startswith("/p/")  # a product page of its own: that one is listed
     sitemap = (guide_site.output / "sitemap.xml").read_text()
     assert "<loc>https://shop.example.org/guides/best/</loc><lastmod>2026-11-01</lastmod>" in sitemap
 
