@@ -37,7 +37,8 @@ def site_root(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.copy(REPO / "netlify.toml", root / "netlify.toml")
-    (root / "templates").mkdir()  # empty: every template from the theme, until a test overrides one
+    # No template of its own (only the guides' pictures in templates/assets/): every template from the theme, until
+    # a test overrides one.
     return root
 
 
@@ -233,11 +234,11 @@ def test_the_preview_survives_an_error_that_is_a_bug_in_affsite(
     calls: list[int] = []
     real_load_site = serve.load_site
 
-    def load_site_once_broken(root: Path) -> Any:
+    def load_site_once_broken(root: Path, **options: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("an affsite bug")
-        return real_load_site(root)
+        return real_load_site(root, **options)
 
     monkeypatch.setattr(serve, "load_site", load_site_once_broken)
     category = site_root / "content" / "categories" / "headphones.yaml"
