@@ -130,6 +130,10 @@ class FakeEbay:
     """The item ids of getItem calls, in order."""
     gone_items: set[str] = field(default_factory=set)
     """Legacy ids getItem answers 404 (errorId 11001, item not found) for."""
+    item_prices: dict[str, str] = field(default_factory=dict)
+    """getItem prices by legacy id (default: the generated one)."""
+    item_fieldgroups: list[str] = field(default_factory=list)
+    """The `fieldgroups` of each getItem call ("" when not given)."""
     token_requests: list[dict[str, str]] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
@@ -214,14 +218,22 @@ class FakeEbay:
 
     def _item(self, request: Request) -> Response:
         item_id = unquote(request.path.rsplit("/", 1)[1])
+        fieldgroups = request.args.get("fieldgroups", "")
         with self._lock:
             self.item_calls.append(item_id)
+            self.item_fieldgroups.append(fieldgroups)
         if not self._authorized(request):
             return ebay_error(401, 1001, "Invalid access token")
         legacy = item_id.split("|")[1] if "|" in item_id else item_id
         if legacy in self.gone_items:
             return ebay_error(404, 11001, "The specified item Id was not found.")
-        return Response(json.dumps(get_item(legacy)), content_type="application/json")
+        body = get_item(legacy)
+        if legacy in self.item_prices:
+            body["price"] = {"value": self.item_prices[legacy], "currency": "USD"}
+        if fieldgroups == "COMPACT":  # only what changes: eBay's cheap price and availability check
+            keep = ("itemId", "legacyItemId", "price", "estimatedAvailabilities", "itemEndDate", "itemAffiliateWebUrl")
+            body = {k: v for k, v in body.items() if k in keep}
+        return Response(json.dumps(body), content_type="application/json")
 
     def _rates(self, request: Request) -> Response:
         if not self._authorized(request):

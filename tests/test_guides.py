@@ -251,3 +251,23 @@ def test_an_item_ebay_says_is_gone_is_cached_and_shown_as_ended(guide_site: Site
         assert "No listings match right now" in box
         _affsite("build", "--live", cwd=guide_site.root, env=env)
         assert fake.item_calls == ["v1|100000000003|0"]  # the answer "gone" is cached like any other
+
+
+def test_a_listing_by_id_is_refreshed_with_a_compact_call_once_its_price_is_old(guide_site: SiteDir) -> None:
+    """The full answer (title, photos, aspects) is kept a week; after the freshness limit only the price and
+    availability are asked again, with fieldgroups=COMPACT, and laid over it."""
+    with fake_ebay() as fake:
+        env = {"EBAY_CLIENT_ID": CLIENT_ID, "EBAY_CLIENT_SECRET": CLIENT_SECRET, **fake.environ}
+        first = _affsite("build", "--live", cwd=guide_site.root, env={**env, "AFFSITE_TEST_NOW": NOW.isoformat()})
+        assert first.returncode == 0, first.stderr
+        fake.item_prices["100000000003"] = "77.00"
+        later = {**env, "AFFSITE_TEST_NOW": (NOW + timedelta(hours=7)).isoformat()}
+        plan = _affsite("build", "--plan", cwd=guide_site.root, env=later)
+        assert "call item 100000000003 (by id, price check)" in plan.stdout
+        second = _affsite("build", "--live", cwd=guide_site.root, env=later)
+        assert second.returncode == 0, second.stderr
+        assert fake.item_fieldgroups == ["", "COMPACT"]
+        page = (guide_site.root / PAGE).read_text()
+        box = page[page.index('id="product1"') : page.index("</section>", page.index('id="product1"'))]
+        assert "$77.00" in box and "Listed item 100000000003" in box  # the new price on the kept details
+        assert "Model 003" in page  # aspects from the full answer

@@ -36,7 +36,7 @@ from .browse import (
     endpoints_for,
 )
 from .budget import QUOTA_EXHAUSTED, TOKEN, BudgetExhausted, CallBudget, Ledger, pacific_day, status
-from .cache import ResponseCache, request_key
+from .cache import CacheEntry, ResponseCache, request_key
 from .credentials import Credentials
 from .links import campaign_id
 from .lock import cache_lock
@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PAST_LAST_PAGE = "past the last page"
 ITEM_GONE = "item gone"  # the cached answer of a getItem that eBay answered 404 (ended or no such listing)
+DETAILS_MAX_AGE = timedelta(days=7)
+"""How long a full getItem answer (title, photos, aspects: what rarely changes) is kept and only its price and
+availability refreshed with `fieldgroups=COMPACT`; older, the full answer is asked again."""
 
 
 @dataclass
@@ -94,6 +97,7 @@ class LiveCatalog:
         self._sleep = sleep
         self._environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self._monotonic = monotonic
+        self.details: dict[str, CacheEntry] = {}
 
     def __repr__(self) -> str:
         return f"LiveCatalog(cache_dir={str(self.cache_dir)!r})"
@@ -103,8 +107,11 @@ class LiveCatalog:
     def endpoints(self, config: Config) -> Endpoints:
         return endpoints_for(config.site.api.environment, self._environ)
 
-    def needs(self, config: Config, cache: ResponseCache | None = None) -> list[Need]:
-        """Every request the content needs, with its cache key and whatever the cache holds for it."""
+    def needs(self, config: Config, cache: ResponseCache | None = None, now: datetime | None = None) -> list[Need]:
+        """Every request the content needs, with its cache key and whatever the cache holds for it.
+
+        A listing by id whose full answer is cached and younger than DETAILS_MAX_AGE needs only a COMPACT call
+        (given `now`); `self.details` keeps the full answers such calls bring up to date."""
         cache = cache or ResponseCache(self.cache_dir)
         endpoints = self.endpoints(config)
         site = config.site
@@ -117,11 +124,24 @@ class LiveCatalog:
                 key = request_key(identity)
                 needs.append(Need(request, key, identity, cache.get(key), freshness))
         freshness = timedelta(hours=site.freshness_hours)
+        self.details = {}
         for legacy_id in config.lookups:
             request = item_request(legacy_id)
             identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
             key = request_key(identity)
-            needs.append(Need(request, key, identity, cache.get(key), freshness))
+            full = cache.get(key)
+            if (
+                now is not None
+                and full is not None
+                and full.response.get("affsite") != ITEM_GONE
+                and freshness <= full.age(now) < DETAILS_MAX_AGE
+            ):
+                self.details[legacy_id] = full
+                request = item_request(legacy_id, compact=True)
+                identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
+                key = request_key(identity)
+                full = cache.get(key)
+            needs.append(Need(request, key, identity, full, freshness))
         return needs
 
     def plan(self, config: Config, now: datetime) -> Plan:
@@ -133,7 +153,7 @@ class LiveCatalog:
     def _plan(self, config: Config, now: datetime, cache: ResponseCache, ledger: Ledger) -> Plan:
         api = config.site.api
         budget_status = status(ledger, api.calls_per_build, api.daily_quota, now)
-        needs = self.needs(config, cache)
+        needs = self.needs(config, cache, now)
         allowance = budget_status.allowance
         plan = Plan(now, self._describe(config), make_plan(needs, allowance, now), budget_status, allowance)
         if cache.corrupt:
@@ -147,7 +167,14 @@ class LiveCatalog:
 
     def request_keys(self, config: Config) -> set[str]:
         """The cache keys the current content uses (what `cache prune` keeps)."""
-        return {need.key for need in self.needs(config, _NoCache(self.cache_dir))}
+        keys = {need.key for need in self.needs(config, _NoCache(self.cache_dir))}
+        endpoints = self.endpoints(config)
+        site = config.site
+        campaign = campaign_id(site, self._environ)
+        for legacy_id in config.lookups:  # the price checks of listings by id, besides their full answers
+            compact = item_request(legacy_id, compact=True)
+            keys.add(request_key(request_identity(compact, endpoints, site.market.id, site.market.locale, campaign)))
+        return keys
 
     # --- the build ---
 
@@ -237,12 +264,16 @@ class LiveCatalog:
             if not planned_item:
                 continue
             page = self._page_for(planned_item[0], fetched, failures, budget)
+            details = self.details.get(legacy_id)
+            if isinstance(page, str) and details is not None:  # no price check: the full answer, marked stale
+                page = _Page(details.response, details.fetched_at, page)
             if isinstance(page, str):
                 result.items[legacy_id] = ItemData(None, now, gone=f"no eBay data and nothing cached: {page}")
                 continue
             gone = page.response.get("affsite") == ITEM_GONE
+            response = page.response if details is None or gone else {**details.response, **page.response}
             result.items[legacy_id] = ItemData(
-                None if gone else page.response,
+                None if gone else response,
                 page.fetched_at,
                 page.stale_reason,
                 gone=str(page.response.get("reason") or "eBay says the listing has ended") if gone else None,

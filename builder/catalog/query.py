@@ -29,17 +29,20 @@ class SearchRequest:
 
     def describe(self) -> str:
         if self.item_id is not None:
-            return f"item {self.item_id.split('|')[1]} (by id)"
+            compact = ("fieldgroups", "COMPACT") in self.params
+            return f"item {self.item_id.split('|')[1]} (by id{', price check' if compact else ''})"
         return f"{self.category} (offset {self.offset})"
 
 
 ITEM_REFERENCE_PREFIX = "item-"
 
 
-def item_request(legacy_id: str) -> SearchRequest:
-    """The getItem call for one listing by its legacy id. Full field groups: a product box shows title, photo,
-    seller and aspects, which `fieldgroups=COMPACT` leaves out."""
-    return SearchRequest(f"{ITEM_REFERENCE_PREFIX}{legacy_id}", (), item_id=f"v1|{legacy_id}|0")
+def item_request(legacy_id: str, *, compact: bool = False) -> SearchRequest:
+    """The getItem call for one listing by its legacy id. In full, for what a product box shows (title, photo,
+    seller, aspects); `compact`: `fieldgroups=COMPACT`, eBay's cheap check of what changes (price, availability,
+    end date, affiliate link), to bring an older full answer up to date."""
+    params = (("fieldgroups", "COMPACT"),) if compact else ()
+    return SearchRequest(f"{ITEM_REFERENCE_PREFIX}{legacy_id}", params, item_id=f"v1|{legacy_id}|0")
 
 
 def search_filter(category: CategoryConfig, site: SiteConfig) -> str:
