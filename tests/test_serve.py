@@ -269,6 +269,26 @@ def test_a_new_category_shows_an_empty_page_in_the_preview(preview: RunningPrevi
     assert httpx.get(preview.url + "/headphones/").status_code == 200
 
 
+def test_a_draft_guide_shows_in_the_preview_and_not_in_the_build(preview: RunningPreview, site_root: Path) -> None:
+    guide = site_root / "content/guides/mechanical-keyboards-for-typists.md"
+    draft = site_root / "content/guides/draft-guide.md"
+    draft.write_text(guide.read_text().replace("featured: true", "draft: true"))
+    _until(lambda: preview.preview.version == 2 or preview.preview.error is not None)
+    assert preview.preview.error is None
+    assert httpx.get(preview.url + "/guides/draft-guide/").status_code == 200
+    build = subprocess.run(
+        [sys.executable, "-m", "builder", "build", "--output", str(site_root / "published")],
+        cwd=site_root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("EBAY_")},
+    )
+    assert build.returncode == 0, build.stderr
+    assert (site_root / "published/guides/mechanical-keyboards-for-typists/index.html").is_file()
+    assert not (site_root / "published/guides/draft-guide").exists()
+
+
 def test_the_preview_keeps_everything_in_the_cache_dir_of_site_yaml(site_root: Path) -> None:
     from builder.serve import Preview
 
