@@ -27,6 +27,7 @@ from .report import BuildReport
 
 GUIDE_SLUG_PREFIX = "guide--"
 MIN_FETCH = 10  # a best match needs a few spares: the first listing may be excluded by a keyword or have ended
+MAX_SHOWN = 5
 NO_MATCH_WARNING = 'guide blocks have no listing to show right now (readers see "no listings match right now")'
 
 
@@ -83,9 +84,8 @@ def prepare(site: Site) -> GuideData:
     config = site.config
     if not site.guides:
         return GuideData(config, [])
-    by_signature = {
-        _signature(c, config.site): c for c in sorted(config.categories, key=lambda c: -c.items)
-    }  # the category fetching the most listings wins a tie
+    # Later entries win: of categories asking the same, the one fetching the most listings answers guides.
+    by_signature = {_signature(c, config.site): c for c in sorted(config.categories, key=lambda c: c.items)}
     searches: dict[tuple[Any, ...], CategoryConfig] = {}
     lookups: dict[str, None] = {}
     wants: list[Want] = []
@@ -149,9 +149,9 @@ def _signature(category: CategoryConfig, site: SiteConfig) -> tuple[Any, ...]:
 def take_problems(data: GuideData, result: CatalogResult, now: datetime, report: BuildReport) -> None:
     """A guide's search without data is a warning and an empty block, never a failed build: the guide is the
     editor's text first, and its listings come and go."""
-    for slug in sorted(data.guide_slugs & set(result.problems)):
-        report.warn("guide searches have no data", f"{slug}: {result.problems.pop(slug)}")
-        result.categories.pop(slug, None)
+    missing = [f"{slug}: {result.problems.pop(slug)}" for slug in sorted(data.guide_slugs & set(result.problems))]
+    if missing:  # their blocks then show the graceful state; as for those, `--strict` still publishes
+        report.notes.append(f"warning: guide searches have no data: {'; '.join(missing)}")
     for slug in data.guide_slugs & set(result.empty):
         result.empty.pop(slug)
 
@@ -168,13 +168,21 @@ def resolve(
     config = site.config
     normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
     picks: dict[str, Pick] = {}
+    empty: list[str] = []
     for want in data.wants:
         pick = _pick(want, result, by_category, normalizer, now)
         pick.products = [dataclasses.replace(p, url=with_custom_id(p.url, want.custom_id)) for p in pick.products]
         if not pick.products:
             pick.empty = pick.empty or "no listing matches right now"
-            report.warn(NO_MATCH_WARNING, f"{want.guide.source}:{want.block.line} {want.block.id} ({pick.empty})")
+            empty.append(f"{want.guide.source}:{want.block.line} {want.block.id} ({pick.empty})")
         picks[want.pick_key] = pick
+    if empty:
+        # A warning line for the editor (the build output and the preview's terminal show it), but not one that
+        # stops `--strict`: listings end every day, and the reader sees the graceful state, never a broken box.
+        shown = ", ".join(empty[:MAX_SHOWN]) + (
+            f" (and {len(empty) - MAX_SHOWN} more)" if len(empty) > MAX_SHOWN else ""
+        )
+        report.notes.append(f"warning: {len(empty)} × {NO_MATCH_WARNING}: {shown}")
     return picks
 
 

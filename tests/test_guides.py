@@ -194,6 +194,8 @@ def test_an_ended_listing_and_an_empty_search_show_the_graceful_state(guide_site
     assert "No listings match right now" in budget
     assert "No listings match right now" in page[page.index('id="compare4"') :]
     [warning] = [line for line in report.lines() if "guide blocks have no listing" in line]
+    assert warning.startswith("warning: 3 × ")
+    assert not report.warnings  # listings end every day: `--strict` still publishes (the reader sees the state)
     assert f"content/guides/best.md:{_line_of(GUIDE, '```product')} product1 (the listing has ended)" in warning
     assert f"content/guides/best.md:{_line_of(GUIDE, '```product' + chr(10) + 'q:')} product3" in warning
 
