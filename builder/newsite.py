@@ -80,7 +80,6 @@ def _write(path: Path, data: bytes) -> None:
 
 def run_new_command(target: Path, *, theme_copy: bool, force: bool) -> int:
     created = create_site(target, theme_copy=theme_copy, force=force)
-
     def count(folder: str) -> int:
         return sum(1 for f in created.files if f.startswith(folder + "/"))
 

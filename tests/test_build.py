@@ -78,9 +78,7 @@ def test_failed_build_leaves_the_previous_site_untouched(site_dir: SiteDir, buil
 def test_template_error_midway_leaves_the_previous_site_untouched(site_dir: SiteDir, build_site_fn: Any) -> None:
     build_site_fn(site_dir)
     before = site_dir.files()
-    site_dir.write(
-        "templates/product.html", "{% extends 'base.html' %}{% block main %}{{ nope.missing }}{% endblock %}"
-    )
+    site_dir.write("templates/product.html", "{% extends 'base.html' %}{% block main %}{{ nope.missing }}{% endblock %}")
     with pytest.raises(BuildError, match=r"^templates/product\.html:1: 'nope' is undefined \(while rendering /p/"):
         build_site_fn(site_dir)
     assert site_dir.files() == before

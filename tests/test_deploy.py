@@ -41,9 +41,7 @@ def test_build_settings() -> None:
     build = NETLIFY["build"]
     assert build["publish"] == "output"
     # The same locked install as everywhere else (uv.lock), and the strict live build.
-    assert re.fullmatch(
-        r"pip install uv==[0-9.]+ && uv run --locked --no-dev affsite build --live --strict", build["command"]
-    )
+    assert re.fullmatch(r"pip install uv==[0-9.]+ && uv run --locked --no-dev affsite build --live --strict", build["command"])
     assert build["environment"]["PYTHON_VERSION"] == "3.11"
 
 
@@ -229,12 +227,7 @@ def test_every_install_path_uses_the_lock_with_the_same_uv() -> None:
     root = REPO
     required = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["uv"]["required-version"]
     assert required.startswith("==")
-    paths = [
-        "README.md",
-        ".ci/run",
-        "netlify.toml",
-        *sorted(str(p.relative_to(root)) for p in (root / ".github/workflows").glob("*.yml")),
-    ]
+    paths = ["README.md", ".ci/run", "netlify.toml", *sorted(str(p.relative_to(root)) for p in (root / ".github/workflows").glob("*.yml"))]
     for name in paths:
         text = (root / name).read_text()
         pins = re.findall(r"uv==([0-9][0-9.]*[0-9])", text)

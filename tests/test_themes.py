@@ -103,7 +103,7 @@ def test_every_file_under_assets_is_published_fingerprinted(site_dir: SiteDir, b
         "base.html",
         '<a class="brand" href="/">',
         '<link rel="stylesheet" href="{{ assets[\'extra.css\'] }}"><a class="brand" href="/">'
-        '<img src="{{ assets[\'img/logo.png\'] }}" alt="">',
+        "<img src=\"{{ assets['img/logo.png'] }}\" alt=\"\">",
     )
     build_site_fn(site_dir)
     home = (site_dir.output / "index.html").read_text()
