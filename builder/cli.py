@@ -108,9 +108,10 @@ def _configure_logging(verbose: bool) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     from .content import load_site
 
-    site = load_site(args.root.resolve())
+    site = load_site(args.root.resolve(), drafts=True)  # a draft guide is checked like any other
+    guides = f", {len(site.guides)} guides" if site.guides else ""
     print(
-        f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
+        f"ok: site.yaml, {len(site.config.categories)} categories{guides} and {len(site.pages)} pages have no mistakes",
     )
     return 0
 
