@@ -22,6 +22,8 @@ from .content import Site, load_site
 from .ended import load_ledger, save_ledger, update_ledger
 from .ended import next_change as ledger_change
 from .errors import AffsiteError, BuildError, UsageError
+from .guide_data import prepare as prepare_guides
+from .guide_data import take_problems as take_guide_problems
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
 from .output import SiteWriter
@@ -71,13 +73,18 @@ def run_build_command(
     source = choose_source(cache_dir=cache, live=live, catalog_dir=catalog_dir, refresh_ahead=not only_expired)
     now = clock.now()
     if plan:
-        calls = source.plan(site.config, now)
+        calls = source.plan(prepare_guides(site).config, now)
         if calls is None:
             raise UsageError(
                 "--plan shows the eBay calls a live build would make; set EBAY_CLIENT_ID and EBAY_CLIENT_SECRET"
             )
         for line in calls.describe():
             print(line)
+        shared = prepare_guides(site).shared
+        if shared:
+            print(f"guide searches answered by a category's request: {len(shared)}")
+            for line in shared:
+                print(line)
         return 0
     if source.is_demo:
         print("No eBay credentials (EBAY_CLIENT_ID, EBAY_CLIENT_SECRET): building from the bundled demo catalog.")
@@ -103,8 +110,10 @@ def build_site(site: Site, source: CatalogSource, options: BuildOptions, now: da
 def _build(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
     started = time.perf_counter()
     config = site.config
-    result = source.load(config, now)
+    guides = prepare_guides(site)  # the guides' searches and look-ups join the categories' (guide_data.py)
+    result = source.load(guides.config, now)
     report = BuildReport(source=source.description, demo=source.is_demo)  # a live source names itself once loaded
+    take_guide_problems(guides, result, now, report)  # a guide's search without data: a warning, an empty block
     found = assess(config, result, now)  # missing categories get empty data: published with no listings
     report.affected = found.lines()
     report.alerts = list(result.alerts)
@@ -122,7 +131,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     # its import time).
     from .generate import normalize_catalog, write_site
 
-    catalog = normalize_catalog(site, result, now, report)
+    catalog = normalize_catalog(site, result, now, report, guides)
     ended_days = config.site.ended_days
     ledger = update_ledger(
         load_ledger(options.cache_dir), catalog.products.values(), [c.slug for c in config.categories], now, ended_days

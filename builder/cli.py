@@ -129,9 +129,10 @@ def _run_check(args: argparse.Namespace) -> int:
     from .themes import Theme
 
     root = args.root.resolve()
-    site = load_site(root)
+    site = load_site(root, drafts=True)  # a draft guide is checked like any other
+    guides = f", {len(site.guides)} guides" if site.guides else ""
     print(
-        f"ok: site.yaml, {len(site.config.categories)} categories and {len(site.pages)} pages have no mistakes",
+        f"ok: site.yaml, {len(site.config.categories)} categories{guides} and {len(site.pages)} pages have no mistakes",
     )
     # Not mistakes in a file, so not a failure: settings that cannot keep every price visible between rebuilds.
     for problem in coverage(site.config).problems():

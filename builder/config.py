@@ -300,6 +300,9 @@ class Config(BaseModel):
     root: Path
     site: SiteConfig
     categories: list[CategoryConfig]
+    lookups: tuple[str, ...] = ()
+    """Legacy ids of single listings the content asks for by id (guides' product boxes and comparison columns):
+    one `getItem` each, through the same cache and budget as the searches (guides.data_config adds them)."""
 
     def freshness_hours(self, category: CategoryConfig) -> float:
         return category.freshness_hours or self.site.freshness_hours

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import markdown
@@ -21,8 +22,13 @@ from .errors import ConfigError, Problem
 from .textfile import read_utf8
 from .yamlsource import YamlDocument, parse_yaml
 
+if TYPE_CHECKING:
+    from .guides import Guide
+
 # URL segments the site itself uses; a page or category with one of these names would collide with them.
-RESERVED_SLUGS = frozenset({"p", "api", "go", "assets", "newsletter", "page", "feed", "sitemap", "robots", "404"})
+RESERVED_SLUGS = frozenset(
+    {"p", "api", "go", "assets", "newsletter", "page", "feed", "sitemap", "robots", "404", "guides"}
+)
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 
@@ -53,6 +59,7 @@ class Site:
     config: Config
     pages: list[Page]
     intros: dict[str, str]  # category slug -> intro HTML
+    guides: list[Guide] = field(default_factory=list)  # newest first (guides.py)
 
     @property
     def categories(self) -> list[CategoryConfig]:
@@ -103,8 +110,12 @@ def _converter() -> markdown.Markdown:
     return md
 
 
-def load_site(root: Path) -> Site:
-    """Load and validate everything under `root`. Raises ConfigError listing every problem in every file."""
+def load_site(root: Path, *, drafts: bool = False) -> Site:
+    """Load and validate everything under `root`. Raises ConfigError listing every problem in every file.
+
+    `drafts`: include guides marked `draft: true` (the preview does; a build does not)."""
+    from .guides import check_guides, load_guides
+
     problems: list[Problem] = []
     config: Config | None = None
     try:
@@ -113,7 +124,10 @@ def load_site(root: Path) -> Site:
         problems.extend(exc.problems)
 
     pages = _load_pages(root, problems)
+    guides = load_guides(root, problems, drafts=drafts)
     if config is not None:
+        categories = {c.slug: c.source for c in config.categories}
+        problems.extend(check_guides(guides, categories, {p.slug: p.source for p in pages}))
         for category in config.categories:
             if category.slug in RESERVED_SLUGS:
                 problems.append(
@@ -136,7 +150,7 @@ def load_site(root: Path) -> Site:
     if problems or config is None:
         raise ConfigError(problems)
     intros = {c.slug: render_markdown(c.intro) for c in config.categories if c.intro}
-    return Site(config=config, pages=pages, intros=intros)
+    return Site(config=config, pages=pages, intros=intros, guides=guides)
 
 
 def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:

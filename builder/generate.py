@@ -6,6 +6,7 @@ only once it knows there is something to do, so a rebuild with nothing to do doe
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from jinja2 import Environment
@@ -21,6 +22,9 @@ from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
 from .errors import ConfigError, Problem
 from .formatting import iso
+from .guide_data import GuideData
+from .guide_data import resolve as resolve_guides
+from .guide_pages import GuidePages
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .parallel import render_and_put
@@ -44,7 +48,9 @@ from .state import BuildState, FileRecord, page_digest
 from .themes import Theme
 
 
-def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: BuildReport) -> Catalog:
+def normalize_catalog(
+    site: Site, result: CatalogResult, now: datetime, report: BuildReport, guides: GuideData | None = None
+) -> Catalog:
     config = site.config
     normalizer = Normalizer(config.site.market, campaign_id(config.site), now, config.site.lang)
     by_category: dict[str, list[Product]] = {}
@@ -79,7 +85,8 @@ def normalize_catalog(site: Site, result: CatalogResult, now: datetime, report: 
     report.categories = len(config.categories)
     report.products = len(products)
     report.notes.extend(result.notes)
-    return Catalog(by_category=by_category, products=products)
+    picks = resolve_guides(site, guides, result, by_category, now, report) if guides is not None else {}
+    return Catalog(by_category=by_category, products=products, picks=picks)
 
 
 def _replace(by_category: dict[str, list[Product]], old: Product, new: Product) -> None:
@@ -100,7 +107,7 @@ def _pinned_first(products: list[Product], pinned: list[str]) -> list[Product]:
 def page_types(site: Site, ledger: Ledger) -> list[PageType]:
     """The page types beyond the core set, each one module (render.PageType); a new type is one line here."""
     search = [SearchPage()] if site.config.site.search else []
-    return [EndedPages(ledger, site.config.site.ended_days), *search, CategoryListings()]
+    return [EndedPages(ledger, site.config.site.ended_days), GuidePages(site.guides), *search, CategoryListings()]
 
 
 def check_site_assets(site: Site, assets: dict[str, str]) -> None:
@@ -176,6 +183,15 @@ def write_site(
 
     root_url = site.config.site.root_url
     manifest = [_manifest_item(p) for p in catalog.products.values()]
+    # Listings shown only in guides: the endpoint accepts their clicks too (with the guide's link and page).
+    in_guides: dict[str, ManifestItem] = {}
+    for key, pick in sorted(catalog.picks.items()):
+        for p in pick.products:
+            if p.item_id not in catalog.products and p.item_id not in in_guides:
+                in_guides[p.item_id] = dataclasses.replace(
+                    _manifest_item(p), path=f"/guides/{key.split('/')[0]}/", categories=()
+                )
+    manifest.extend(in_guides.values())
     writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
     writer.write("robots.txt", robots_txt(root_url, demo))
     writer.write(REDIRECTS_NAME, redirects(ledger, now, site.config.site.ended_days))

@@ -32,6 +32,8 @@ def inputs_digest(site: Site, result: CatalogResult, theme: Theme, campaign: str
         digest.update(f"\0{category.slug}\0{category.model_dump_json()}".encode())
     for page in site.pages:
         digest.update(f"\0{page.slug}\0{page.meta.model_dump_json()}\0{page.html}".encode())
+    for guide in site.guides:
+        digest.update(f"\0guide\0{guide.slug}\0{guide.digest}".encode())
     # Every template and asset as the site sees it: its own file where it has one, else the theme's.
     for name, path in theme.files().items():
         digest.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
@@ -46,17 +48,24 @@ def inputs_digest(site: Site, result: CatalogResult, theme: Theme, campaign: str
                 digest.update(orjson.dumps(data.items, default=str))
             except TypeError:  # what orjson cannot encode (an integer beyond 64 bits) the standard library can
                 digest.update(json.dumps(data.items, separators=(",", ":"), default=str).encode())
+    for legacy_id in sorted(result.items):
+        item = result.items[legacy_id]
+        head = f"\0item\0{legacy_id}\0{item.fetched_at.isoformat()}\0{item.stale_reason}\0{item.gone}\0"
+        digest.update(head.encode())
+        digest.update(json.dumps(item.item, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
 def next_change(site: Site, result: CatalogResult, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which the same inputs would give another site; None if never."""
     moments: list[datetime] = []
-    for category in site.config.categories:
-        data = result.categories.get(category.slug)
-        if data is None:
-            continue
-        turns_stale = data.fetched_at + timedelta(hours=site.config.freshness_hours(category))
+    limits = {c.slug: site.config.freshness_hours(c) for c in site.config.categories}
+    default = site.config.site.freshness_hours
+    for looked_up in result.items.values():  # listings that guides ask for by id
+        ends = parse_time(looked_up.item.get("itemEndDate")) if looked_up.item else None
+        moments.extend(m for m in (looked_up.fetched_at + timedelta(hours=default), ends) if m and m > now)
+    for slug, data in result.categories.items():  # the categories, and the searches of guides
+        turns_stale = data.fetched_at + timedelta(hours=limits.get(slug, default))
         if turns_stale > now:
             moments.append(turns_stale)
         for item in data.items:

@@ -15,9 +15,9 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jinja2 import (
     BaseLoader,
@@ -38,6 +38,7 @@ from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
 from .formatting import format_datetime, format_money, format_number, format_percentage, iso
+from .guides import summary_digest
 from .i18n import gettext
 from .present import (
     bids,
@@ -53,7 +54,11 @@ from .price_bands import price_band_filter
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
+if TYPE_CHECKING:
+    from .guide_data import Pick
+
 FEED_SIZE = 50
+FEED_GUIDES = 10  # the newest guides, as entries of their own
 
 
 @dataclass
@@ -64,6 +69,7 @@ class Catalog:
     products: dict[str, Product]
     withheld: frozenset[str] = frozenset()
     """Categories published without prices (incomplete data; see publish.py): their products show none."""
+    picks: dict[str, Pick] = field(default_factory=dict)  # what each guide block shows (guide_data.py)
 
 
 class Card:
@@ -127,6 +133,7 @@ class BuildContext:
             [(p.slug, p.source, p.meta.model_dump_json()) for p in self.site.pages],
             self.demo,
             sorted(self.assets.items()),
+            bool(self.site.guides),  # the navigation links the guides list when there are guides
         ]
         return hashlib.blake2b(repr(data).encode(), digest_size=12).hexdigest()
 
@@ -238,6 +245,7 @@ class Renderer:
             "noindex": False,  # a page type sets it for pages that search engines should drop (ended listings)
             "og_image": "",  # the picture shown when a page is shared (og:image, twitter:card)
             "structured_data": [],  # JSON-LD blocks beyond a template's own (breadcrumbs, the home page's WebSite)
+            "guides": [],  # the guides a page links to (guides.py): featured ones on the home page, a category's own
         }
 
     def render(self, job: PageJob) -> bytes:
@@ -316,6 +324,7 @@ def navigation(site: Site) -> list[NavLink]:
         for p in site.pages
         if p.meta.nav_order is not None and p.slug not in LEGAL_PAGES
     ]
+    links += [NavLink("Guides", "/guides/")] if site.guides else []
     links += [NavLink(n.title, n.url) for n in site.config.site.nav]
     seen: set[str] = set()
     unique = []
@@ -457,6 +466,7 @@ class Planner:
         shown = {p.item_id for _, ps in home_sections for p in ps}
         home_products = [p for p in self.newest() if p.item_id not in shown][: config.site.home_new_items]
         home_image = next((p.image_url for _, ps in home_sections for p in ps if p.image_url), self.default_image)
+        featured_guides = [g for g in site.guides if g.meta.featured]
         jobs.append(
             PageJob(
                 "index.html",
@@ -471,11 +481,12 @@ class Planner:
                     "structured_data": site_json_ld(
                         config.site, search_path="/search/" if config.site.search else None  # search_page.py
                     ),
+                    "guides": featured_guides,
                 },
                 "the home page",
                 [self.key(p) for _, ps in home_sections for p in ps]
                 + [self.key(p) for p in home_products]
-                + [home_image],
+                + [home_image, summary_digest(featured_guides)],
             )
         )
         for category in site.categories:
@@ -529,6 +540,8 @@ class Planner:
         slug = category.slug
         intro = self.build.site.intros.get(slug, "")
         intro_key = hashlib.blake2b(intro.encode(), digest_size=12).hexdigest()
+        guides = [g for g in self.build.site.guides if slug in g.meta.categories]
+        guides_key = summary_digest(guides)
         jobs = []
         for number in range(1, count + 1):
             chunk = products[(number - 1) * per_page : number * per_page]
@@ -562,9 +575,10 @@ class Planner:
                         "total": len(products),
                         "og_image": image,
                         "structured_data": [self.breadcrumbs(*trail)],
+                        "guides": guides,
                     },
                     category.source or f"content/categories/{slug}.yaml",
-                    [intro_key, str(len(products)), image] + [self.key(p) for p in chunk],
+                    [intro_key, str(len(products)), image, guides_key] + [self.key(p) for p in chunk],
                 )
             )
         return jobs
@@ -723,9 +737,16 @@ def check_unique_paths(jobs: Iterable[PageJob]) -> None:
 def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
     """Every page with a canonical URL, except those that ask search engines not to index them."""
     urls = sorted(
-        root_url + j.context["canonical"] for j in jobs if j.context.get("canonical") and not j.context.get("noindex")
+        (root_url + j.context["canonical"], j.context.get("lastmod"))
+        for j in jobs
+        if j.context.get("canonical") and not j.context.get("noindex")
     )
-    body = "".join(f"<url><loc>{html.escape(u, quote=False)}</loc></url>\n" for u in urls)
+    body = "".join(
+        f"<url><loc>{html.escape(u, quote=False)}</loc>"
+        + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "")  # pages that know it: guides
+        + "</url>\n"
+        for u, lastmod in urls
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
@@ -741,11 +762,15 @@ def robots_txt(root_url: str, demo: bool) -> bytes:
 def feed_jobs(build: BuildContext, catalog: Catalog) -> PageJob:
     planner = Planner(build, catalog)
     newest = planner.newest()[:FEED_SIZE]
+    guides = build.site.guides[:FEED_GUIDES]
     updated = max((p.listed_at or p.fetched_at for p in newest), default=build.now)
+    if guides:
+        guide_time = max(datetime.combine(g.meta.modified, time(0, 0), tzinfo=UTC) for g in guides)
+        updated = max(updated, guide_time) if newest else guide_time
     return PageJob(
         "feed.xml",
         "feed.xml",
-        {"entries": [planner.card(p) for p in newest], "updated": updated, "canonical": None},
+        {"entries": [planner.card(p) for p in newest], "updated": updated, "canonical": None, "guides": guides},
         "the Atom feed",
-        [planner.key(p) for p in newest] + ([] if newest else [iso(build.now)]),
+        [planner.key(p) for p in newest] + ([] if newest else [iso(build.now)]) + [summary_digest(guides)],
     )

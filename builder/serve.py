@@ -170,7 +170,7 @@ class Preview:
         with self._lock:
             started = time.perf_counter()
             try:
-                site = load_site(self.root)
+                site = load_site(self.root, drafts=True)  # drafts show in the preview only
                 configured = cache_dir_for(self.root, self.options.cache_dir, site.config.site)
                 if configured != self.cache_dir and configured != self._cache_dir_noted:
                     log.warning("site.yaml's cache_dir is now %s: the preview uses it once restarted", configured)
@@ -260,7 +260,9 @@ class MemoCatalog:
         self._result: CatalogResult | None = None
 
     def load(self, config: Config, now: datetime) -> CatalogResult:
-        key = repr((now, config.site.model_dump_json(), [c.model_dump_json() for c in config.categories]))
+        key = repr(
+            (now, config.site.model_dump_json(), [c.model_dump_json() for c in config.categories], config.lookups)
+        )
         if key != self._key or self._result is None:
             self._result = self.source.load(config, now)
             self._key = key

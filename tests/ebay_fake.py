@@ -1,5 +1,5 @@
-"""A fake eBay for the live-data tests: the OAuth token endpoint, Browse search and the Analytics rate-limit
-read, played by pytest-httpserver on 127.0.0.1. Answers are generated from a seed (shaped like real Browse
+"""A fake eBay for the live-data tests: the OAuth token endpoint, Browse search, Browse getItem
+(`item/{item_id}`) and the Analytics rate-limit read, played by pytest-httpserver on 127.0.0.1. Answers are generated from a seed (shaped like real Browse
 responses) unless a test scripts what comes next (errors, delays, garbage).
 
 Import it from test modules (`from ebay_fake import ...`); it is not a conftest plugin.
@@ -11,6 +11,7 @@ import atexit
 import gzip
 import itertools
 import json
+import re
 import threading
 import time
 import zlib
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -81,6 +82,22 @@ def search_page(category: str, total: int, limit: int, offset: int) -> dict[str,
     return page
 
 
+def get_item(legacy: str) -> dict[str, Any]:
+    """A getItem answer: the summary fields plus what only getItem has (aspects, availability)."""
+    data = item(f"item {legacy}", 1)
+    data.update(
+        itemId=f"v1|{legacy}|0",
+        legacyItemId=legacy,
+        title=f"Listed item {legacy}",
+        itemWebUrl=f"https://www.ebay.com/itm/{legacy}",
+        brand="Fakebrand",
+        localizedAspects=[{"type": "STRING", "name": "Model", "value": f"Model {legacy[-3:]}"}],
+        estimatedAvailabilities=[{"estimatedAvailabilityStatus": "IN_STOCK", "estimatedAvailableQuantity": 3}],
+    )
+    data.pop("itemAffiliateWebUrl")
+    return data
+
+
 @dataclass
 class SearchCall:
     params: dict[str, str]
@@ -113,6 +130,14 @@ class FakeEbay:
     """The answer to every search of these categories (by affiliateReferenceId) while set."""
     gzip_answers: bool = False
     searches: list[SearchCall] = field(default_factory=list)
+    item_calls: list[str] = field(default_factory=list)
+    """The item ids of getItem calls, in order."""
+    gone_items: set[str] = field(default_factory=set)
+    """Legacy ids getItem answers 404 (errorId 11001, item not found) for."""
+    item_prices: dict[str, str] = field(default_factory=dict)
+    """getItem prices by legacy id (default: the generated one)."""
+    item_fieldgroups: list[str] = field(default_factory=list)
+    """The `fieldgroups` of each getItem call ("" when not given)."""
     token_requests: list[dict[str, str]] = field(default_factory=list)
     issued: list[str] = field(default_factory=list)
     revoked: set[str] = field(default_factory=set)
@@ -137,6 +162,9 @@ class FakeEbay:
         self.server.expect_request(f"{base}/buy/browse/v1/item_summary/search", method="GET").respond_with_handler(
             self._search
         )
+        self.server.expect_request(
+            re.compile(re.escape(f"{base}/buy/browse/v1/item/") + ".+"), method="GET"
+        ).respond_with_handler(self._item)
         self.server.expect_request(f"{base}/developer/analytics/v1_beta/rate_limit/").respond_with_handler(self._rates)
 
     def searches_for(self, category: str) -> list[SearchCall]:
@@ -193,6 +221,25 @@ class FakeEbay:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def _item(self, request: Request) -> Response:
+        item_id = unquote(request.path.rsplit("/", 1)[1])
+        fieldgroups = request.args.get("fieldgroups", "")
+        with self._lock:
+            self.item_calls.append(item_id)
+            self.item_fieldgroups.append(fieldgroups)
+        if not self._authorized(request):
+            return ebay_error(401, 1001, "Invalid access token")
+        legacy = item_id.split("|")[1] if "|" in item_id else item_id
+        if legacy in self.gone_items:
+            return ebay_error(404, 11001, "The specified item Id was not found.")
+        body = get_item(legacy)
+        if legacy in self.item_prices:
+            body["price"] = {"value": self.item_prices[legacy], "currency": "USD"}
+        if fieldgroups == "COMPACT":  # only what changes: eBay's cheap price and availability check
+            keep = ("itemId", "legacyItemId", "price", "estimatedAvailabilities", "itemEndDate", "itemAffiliateWebUrl")
+            body = {k: v for k, v in body.items() if k in keep}
+        return Response(json.dumps(body), content_type="application/json")
 
     def _rates(self, request: Request) -> Response:
         if not self._authorized(request):

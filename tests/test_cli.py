@@ -44,6 +44,7 @@ def test_check_passes_on_the_shipped_content(capsys: pytest.CaptureFixture[str])
 def test_check_lists_every_mistake_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "broken"
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     (root / "content/categories/aaa-one.yaml").write_text("title: One\nq: x\nmax_price: cheap\nsrot: price\n")
     (root / "content/categories/bbb-two.yaml").write_text("title: Two\n  q: [unclosed\n")
@@ -130,7 +131,10 @@ def _affsite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def _copy_site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(THEME_DIR, root / "templates")  # the theme as the site's own templates (affsite new --theme-copy)
+    shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
+    shutil.copytree(
+        THEME_DIR, root / "templates", dirs_exist_ok=True
+    )  # the theme as the site's own templates (affsite new --theme-copy)
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     return root
 

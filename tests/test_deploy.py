@@ -123,6 +123,7 @@ class _Refs(HTMLParser):
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("deploy")
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     assert main(["build", "--root", str(root)]) == 0
     return root / "output"
@@ -166,8 +167,9 @@ def test_the_csp_allows_what_the_built_pages_use_and_nothing_more(built_site: Pa
 
 
 def test_built_assets_carry_a_content_hash(built_site: Path) -> None:
-    names = sorted(p.name for p in (built_site / "assets").iterdir())
-    assert names and all(re.fullmatch(r"[a-z]+\.[0-9a-f]{10}\.(css|js|svg)", n) for n in names), names
+    # The theme's stylesheets, scripts and icon, and the demo guides' pictures (the site's own templates/assets/guides/).
+    names = sorted(p.relative_to(built_site / "assets").as_posix() for p in (built_site / "assets").rglob("*.*"))
+    assert names and all(re.fullmatch(r"([a-z]+/)?[\w-]+\.[0-9a-f]{10}\.(css|js|svg)", n) for n in names), names
 
 
 def _workflow(name: str) -> dict[Any, Any]:

@@ -389,3 +389,54 @@ def test_a_changed_translation_rerenders_and_equals_a_clean_build(
     assert again.rendered == again.pages  # every page may show a catalog's text
     assert "<h1>Hier ist nichts</h1>" in (site_dir.output / "404.html").read_text()
     assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+
+def test_guides_re_render_on_their_text_data_or_template_only_and_equal_a_clean_build(
+    site_dir: SiteDir, build_site_fn: Callable[..., Any], tmp_path: Path
+) -> None:
+    import json
+
+    from test_guides import GUIDE, get_item
+
+    site_dir.write("content/guides/best.md", GUIDE)
+    (site_dir.catalog / "items").mkdir(parents=True)
+    (site_dir.catalog / "items" / "100000000003.json").write_text(json.dumps(get_item(3)))
+    site_dir.set_items("guide--best--product3", [item(7, title="Budget Camera 7")])
+    first = build_site_fn(site_dir)
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+    # Its data: a listing asked for by id changes price; only the guide shows it.
+    (site_dir.catalog / "items" / "100000000003.json").write_text(
+        json.dumps(get_item(3, price={"value": "55.00", "currency": "USD"}))
+    )
+    assert build_site_fn(site_dir).rendered == 1
+    assert "$55.00" in (site_dir.output / "guides/best/index.html").read_text()
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+    # Its search's data.
+    site_dir.set_items("guide--best--product3", [item(8, title="Budget Camera 8")])
+    assert build_site_fn(site_dir).rendered == 1
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+    # Its text (not its front matter): the guide page only, not the lists that link to it.
+    site_dir.write("content/guides/best.md", GUIDE.replace("Start with the *body*.", "Start with a lens."))
+    assert build_site_fn(site_dir).rendered == 1
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+    # Its title: the guide, the guides list, the home page (featured), the cameras pages and the feed.
+    site_dir.write("content/guides/best.md", GUIDE.replace("Best cameras for beginners", "Best first cameras"))
+    assert build_site_fn(site_dir).rendered == 1 + 1 + 1 + 3 + 1
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+    # Its template, or a block's: the guide page only.
+    site_dir.override("_blocks/compare.html", "<tbody>", "<tbody>\n<!-- changed -->")
+    assert build_site_fn(site_dir).rendered == 1
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+
+    # A category's data that a deal grid shows (the shared `q: camera` search) re-renders the guide too.
+    site_dir.set_items("cameras", [item(i, title=f"Camera {i} II") for i in range(1, 26)])
+    report = build_site_fn(site_dir)
+    assert 0 < report.rendered < first.pages
+    assert "Camera 1 II" in (site_dir.output / "guides/best/index.html").read_text()
+    assert_same_as_clean(site_dir, build_site_fn, tmp_path)
+    assert build_site_fn(site_dir).rendered == 0

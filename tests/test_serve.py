@@ -34,9 +34,11 @@ def site_root(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     shutil.copy(REPO / "netlify.toml", root / "netlify.toml")
-    (root / "templates").mkdir()  # empty: every template from the theme, until a test overrides one
+    # No template of its own (only the guides' pictures in templates/assets/): every template from the theme, until
+    # a test overrides one.
     return root
 
 
@@ -233,11 +235,11 @@ def test_the_preview_survives_an_error_that_is_a_bug_in_affsite(
     calls: list[int] = []
     real_load_site = serve.load_site
 
-    def load_site_once_broken(root: Path) -> Any:
+    def load_site_once_broken(root: Path, **options: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("an affsite bug")
-        return real_load_site(root)
+        return real_load_site(root, **options)
 
     monkeypatch.setattr(serve, "load_site", load_site_once_broken)
     category = site_root / "content" / "categories" / "headphones.yaml"
@@ -266,6 +268,26 @@ def test_a_new_category_shows_an_empty_page_in_the_preview(preview: RunningPrevi
     assert page.status_code == 200
     assert "No listings match right now" in page.text and "affsite-preview-error" not in page.text
     assert httpx.get(preview.url + "/headphones/").status_code == 200
+
+
+def test_a_draft_guide_shows_in_the_preview_and_not_in_the_build(preview: RunningPreview, site_root: Path) -> None:
+    guide = site_root / "content/guides/mechanical-keyboards-for-typists.md"
+    draft = site_root / "content/guides/draft-guide.md"
+    draft.write_text(guide.read_text().replace("featured: true", "draft: true"))
+    _until(lambda: preview.preview.version == 2 or preview.preview.error is not None)
+    assert preview.preview.error is None
+    assert httpx.get(preview.url + "/guides/draft-guide/").status_code == 200
+    build = subprocess.run(
+        [sys.executable, "-m", "builder", "build", "--output", str(site_root / "published")],
+        cwd=site_root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("EBAY_")},
+    )
+    assert build.returncode == 0, build.stderr
+    assert (site_root / "published/guides/mechanical-keyboards-for-typists/index.html").is_file()
+    assert not (site_root / "published/guides/draft-guide").exists()
 
 
 def test_the_preview_keeps_everything_in_the_cache_dir_of_site_yaml(site_root: Path) -> None:

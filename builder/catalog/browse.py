@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypeVar
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -43,6 +44,8 @@ BASE_URLS = {
 }
 TOKEN_PATH = "/identity/v1/oauth2/token"  # noqa: S105 (a path)
 SEARCH_PATH = "/buy/browse/v1/item_summary/search"
+ITEM_PATH = "/buy/browse/v1/item/"
+ITEM_GONE_ERROR_IDS = (11001, 11004)  # item not found; item not available any more
 RATE_LIMIT_PATH = "/developer/analytics/v1_beta/rate_limit/"
 SCOPE = "https://api.ebay.com/oauth/api_scope"  # the same scope URL in sandbox
 
@@ -69,6 +72,10 @@ class Endpoints:
     @property
     def search_url(self) -> str:
         return self.api_base + SEARCH_PATH
+
+    def item_url(self, item_id: str) -> str:
+        """`item/{item_id}`; the pipes of a RESTful id are escaped as eBay's own `itemHref` does."""
+        return self.api_base + ITEM_PATH + quote(item_id, safe="")
 
     @property
     def rate_limit_url(self) -> str:
@@ -123,6 +130,11 @@ class EbayRejected(Exception):
         self.details = list(details)
         text = "; ".join(str(d) for d in self.details) or f"HTTP {status}"
         super().__init__(text)
+
+
+class ItemGone(Exception):
+    """getItem answered that the listing does not exist or is no longer available (404, errorId 11001/11004): a
+    definite answer, cached like any other, not a failure."""
 
 
 class InvalidCredentials(UsageError):
@@ -415,6 +427,56 @@ class BrowseClient:
                 before=lambda attempt: self._recorder.before_browse_call(what, attempt),
                 prepare=prepare,
                 probe=True,
+            )
+        except EbayUnavailable as exc:
+            if exc.halts:
+                self._halted = exc
+            raise
+
+    # --- Browse getItem ---
+
+    async def item(
+        self, item_id: str, *, what: str, reference_id: str, fieldgroups: str | None = None
+    ) -> dict[str, Any]:
+        """One `item/{item_id}` call (with its retries); the item's JSON object. ItemGone when eBay says the
+        listing is not (or no longer) there."""
+        if self._halted is not None:
+            raise self._halted
+        headers = {
+            "X-EBAY-C-MARKETPLACE-ID": self.marketplace_id,
+            "Accept-Language": self.accept_language,
+            "X-EBAY-C-ENDUSERCTX": enduser_context(self.campaign_id, reference_id),
+        }
+        params = {"fieldgroups": fieldgroups} if fieldgroups else None
+        current: dict[str, str] = {}
+
+        async def prepare() -> None:
+            current["token"] = await self.token()
+
+        async def send() -> httpx.Response:
+            return await self._http.get(
+                self.endpoints.item_url(item_id),
+                params=params,
+                headers={**headers, "Authorization": f"Bearer {current['token']}"},
+            )
+
+        def accept(response: httpx.Response) -> dict[str, Any]:
+            if response.status_code == 200:
+                return _json_object(response, "eBay")
+            if response.status_code == 404 and any(d.error_id in ITEM_GONE_ERROR_IDS for d in error_details(response)):
+                raise ItemGone(_status_text(response))
+            if response.status_code == 401:
+                self._forget_token(current.get("token", ""))
+                raise _TokenRefused(_status_text(response))
+            raise self._classify(response, "eBay")
+
+        try:
+            return await self._with_retries(
+                what,
+                send,
+                accept,
+                before=lambda attempt: self._recorder.before_browse_call(what, attempt),
+                prepare=prepare,
             )
         except EbayUnavailable as exc:
             if exc.halts:

@@ -83,10 +83,13 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, Path]:
-    from ..config import load_config
+    """The content's requests as a build makes them: the categories' and the guides' (so `cache prune` keeps the
+    entries guides use)."""
+    from ..content import load_site
+    from ..guide_data import prepare
 
     root = args.root.resolve()
-    config = load_config(root)
+    config = prepare(load_site(root)).config
     cache_dir = (args.cache_dir or root / config.site.cache_dir).resolve()
     return config, cache_dir
 

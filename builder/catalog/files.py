@@ -1,4 +1,5 @@
-"""A catalog read from a directory of Browse search responses: `<dir>/<category-slug>.json`.
+"""A catalog read from a directory of Browse search responses: `<dir>/<category-slug>.json`, and of getItem
+responses for the listings asked for by id: `<dir>/items/<legacy item id>.json`.
 
 The demo catalog, the tests and the benchmarks use it. Each file is exactly the JSON body of `item_summary/search`.
 A missing or broken file leaves that category without data (the build says which file and what is wrong). The
@@ -15,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from ..config import Config
-from .source import CatalogResult, CategoryData
+from .source import CatalogResult, CategoryData, ItemData
 
 DEMO_CATALOG_DIR = Path(__file__).resolve().parent.parent / "demo_catalog"
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -64,9 +65,34 @@ class DirectoryCatalog:
                 fetched_at = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
             digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
             result.categories[category.slug] = CategoryData(category.slug, items, fetched_at, raw_digest=digest)
+        for legacy_id in config.lookups:
+            result.items[legacy_id] = self._item(legacy_id, now)
         if self.is_demo:
             result.publish_empty(now, "categories have no data in the demo catalog, so their pages are empty")
         return result
+
+    def _item(self, legacy_id: str, now: datetime) -> ItemData:
+        """`items/<legacy id>.json`, the JSON body of `item/{item_id}`; a missing file is a listing eBay no longer
+        has (a guide shows its "ended" state), not a failed build."""
+        path = self.directory / "items" / f"{legacy_id}.json"
+        try:
+            stat = path.stat()
+            if stat.st_size > MAX_FILE_BYTES:
+                return ItemData(None, now, gone=f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            document = orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            return ItemData(None, now, gone=f"no file {path}")
+        except OSError as exc:
+            return ItemData(None, now, gone=f"{path} cannot be read: {exc.strerror}")
+        except ValueError as exc:
+            return ItemData(None, now, gone=f"{path} is not valid JSON: {exc}")
+        if not isinstance(document, dict):
+            return ItemData(None, now, gone=f"{path} is not a Browse item response (not an object)")
+        if self.is_demo:
+            fetched_at = now.replace(minute=0, second=0, microsecond=0)
+        else:
+            fetched_at = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
+        return ItemData(document, fetched_at)
 
     def plan(self, config: Config, now: datetime) -> None:
         """A directory of responses makes no eBay calls: nothing to plan."""

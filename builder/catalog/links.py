@@ -67,3 +67,16 @@ def add_epn_params(url: str, market: Marketplace, campaign: str, custom_id: str)
     if custom_id:
         epn.append(("customid", custom_id[:MAX_CUSTOM_ID]))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept + epn), ""))
+
+
+def with_custom_id(url: str, custom_id: str) -> str:
+    """A tracked link with its `customid` replaced (a guide names itself and the block, so EPN reports credit the
+    guide); every other parameter, eBay's own included, is kept. An untracked link (no campid) is left as it is."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(k == "campid" for k, _ in query):
+        return url
+    kept = [(k, v) for k, v in query if k != "customid"]
+    return urlunsplit(
+        (parts.scheme, parts.netloc, parts.path, urlencode([*kept, ("customid", custom_id[:MAX_CUSTOM_ID])]), "")
+    )

@@ -33,6 +33,7 @@ from .browse import (
     EbayRejected,
     EbayUnavailable,
     Endpoints,
+    ItemGone,
     RateLimit,
     Sleep,
     endpoints_for,
@@ -52,9 +53,9 @@ from .credentials import Credentials
 from .links import campaign_id
 from .lock import cache_lock
 from .plan import Need, Plan, PlannedRequest, call_order, format_age, format_time, make_plan
-from .query import SearchRequest, search_requests
+from .query import SearchRequest, item_request, search_requests
 from .schedule import coverage, horizon
-from .source import CatalogResult, CategoryData
+from .source import CatalogResult, CategoryData, ItemData
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,10 @@ T = TypeVar("T")
 PAST_LAST_PAGE = "past the last page"
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a cache entry may be dated before it counts as missing (clocks of CI machines differ)."""
+ITEM_GONE = "item gone"  # the cached answer of a getItem that eBay answered 404 (ended or no such listing)
+DETAILS_MAX_AGE = timedelta(days=7)
+"""How long a full getItem answer (title, photos, aspects: what rarely changes) is kept and only its price and
+availability refreshed with `fieldgroups=COMPACT`; older, the full answer is asked again."""
 
 
 @dataclass
@@ -111,6 +116,7 @@ class LiveCatalog:
         """Cache entries dated after the time of the last `needs(..., now)` (counted as missing)."""
         self.refresh_ahead = True
         """Refresh what would expire before the next scheduled build (schedule.py); False: only what has expired."""
+        self.details: dict[str, CacheEntry] = {}
 
     def __repr__(self) -> str:
         return f"LiveCatalog(cache_dir={str(self.cache_dir)!r})"
@@ -125,7 +131,9 @@ class LiveCatalog:
 
         With `now`, an entry dated after it counts as missing (a clock that was wrong when it was written, or is
         wrong now): it must not pass as fresh, nor show a "Price as of" in the future. `self.future` lists them.
-        """
+
+        A listing by id whose full answer is cached and younger than DETAILS_MAX_AGE needs only a COMPACT call
+        (given `now`); `self.details` keeps the full answers such calls bring up to date."""
         cache = cache or ResponseCache(self.cache_dir)
         self.future = []
         endpoints = self.endpoints(config)
@@ -142,6 +150,25 @@ class LiveCatalog:
                     self.future.append(entry)
                     entry = None
                 needs.append(Need(request, key, identity, entry, freshness))
+        freshness = timedelta(hours=site.freshness_hours)
+        self.details = {}
+        for legacy_id in config.lookups:
+            request = item_request(legacy_id)
+            identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
+            key = request_key(identity)
+            full = cache.get(key)
+            if (
+                now is not None
+                and full is not None
+                and full.response.get("affsite") != ITEM_GONE
+                and freshness <= full.age(now) < DETAILS_MAX_AGE
+            ):
+                self.details[legacy_id] = full
+                request = item_request(legacy_id, compact=True)
+                identity = request_identity(request, endpoints, site.market.id, site.market.locale, campaign)
+                key = request_key(identity)
+                full = cache.get(key)
+            needs.append(Need(request, key, identity, full, freshness))
         return needs
 
     def plan(self, config: Config, now: datetime) -> Plan:
@@ -173,7 +200,14 @@ class LiveCatalog:
 
     def request_keys(self, config: Config) -> set[str]:
         """The cache keys the current content uses (what `cache prune` keeps)."""
-        return {need.key for need in self.needs(config, _NoCache(self.cache_dir))}
+        keys = {need.key for need in self.needs(config, _NoCache(self.cache_dir))}
+        endpoints = self.endpoints(config)
+        site = config.site
+        campaign = campaign_id(site, self._environ)
+        for legacy_id in config.lookups:  # the price checks of listings by id, besides their full answers
+            compact = item_request(legacy_id, compact=True)
+            keys.add(request_key(request_identity(compact, endpoints, site.market.id, site.market.locale, campaign)))
+        return keys
 
     # --- the build ---
 
@@ -250,7 +284,7 @@ class LiveCatalog:
         for planned in plan.requests:
             by_category[planned.request.category].append(planned)
         stale_by_reason: dict[str, list[str]] = defaultdict(list)
-        for category in config.categories:
+        for category in config.categories:  # (the listings asked for by id are assembled after the categories)
             pages: list[_Page] = []
             gaps: list[tuple[SearchRequest, str]] = []
             for planned in by_category[category.slug]:
@@ -279,6 +313,26 @@ class LiveCatalog:
             result.categories[category.slug] = data
             if data.stale_reason:
                 stale_by_reason[data.stale_reason].append(f"{category.slug} ({format_age(now - data.fetched_at)} old)")
+
+        for legacy_id in config.lookups:
+            planned_item = by_category.get(item_request(legacy_id).category)
+            if not planned_item:
+                continue
+            page = self._page_for(planned_item[0], fetched, failures, budget, now)
+            details = self.details.get(legacy_id)
+            if isinstance(page, str) and details is not None:  # no price check: the full answer, marked stale
+                page = _Page(details.response, details.fetched_at, page)
+            if isinstance(page, str):
+                result.items[legacy_id] = ItemData(None, now, gone=f"no eBay data and nothing cached: {page}")
+                continue
+            gone = page.response.get("affsite") == ITEM_GONE
+            response = page.response if details is None or gone else {**details.response, **page.response}
+            result.items[legacy_id] = ItemData(
+                None if gone else response,
+                page.fetched_at,
+                page.stale_reason,
+                gone=str(page.response.get("reason") or "eBay says the listing has ended") if gone else None,
+            )
 
         calls = budget.made
         api = config.site.api
@@ -477,7 +531,12 @@ class _Fetcher:
     async def _fetch(self, slug: str, item: PlannedRequest) -> dict[str, Any] | None:
         need = item.need
         try:
-            response = await self.client.search(item.request.params, what=item.request.describe(), reference_id=slug)
+            if item.request.item_id is not None:  # a guide's listing by id (getItem)
+                response = await self._item(item.request, slug)
+            else:
+                response = await self.client.search(
+                    item.request.params, what=item.request.describe(), reference_id=slug
+                )
         except BudgetExhausted as exc:
             self.failures[need.key] = str(exc)
             return None
@@ -486,7 +545,8 @@ class _Fetcher:
             self._note_quota(exc, item.request)
             return None
         except EbayRejected as exc:
-            self.rejected.append(f"category '{slug}': {exc}")
+            who = f"category '{slug}'" if item.request.item_id is None else item.request.describe()
+            self.rejected.append(f"{who}: {exc}")
             self.rejected_slugs.add(slug)
             self.failures[need.key] = f"eBay rejected the query: {exc}"
             return None
@@ -495,6 +555,20 @@ class _Fetcher:
                 self.progress.advance()
         await self._store(need, response)
         return response
+
+    async def _item(self, request: SearchRequest, reference: str) -> dict[str, Any]:
+        """A getItem call; eBay's "no such listing" is an answer to cache (so it is not asked again until it is
+        stale), not a failure."""
+        assert request.item_id is not None
+        try:
+            return await self.client.item(
+                request.item_id,
+                what=request.describe(),
+                reference_id=reference,
+                fieldgroups=dict(request.params).get("fieldgroups"),
+            )
+        except ItemGone as exc:
+            return {"affsite": ITEM_GONE, "reason": f"eBay says the listing has ended or does not exist ({exc})"}
 
     def _note_quota(self, exc: EbayUnavailable, request: SearchRequest) -> None:
         """eBay says the day's quota is gone: the ledger remembers it, so no build calls before the reset."""
@@ -540,7 +614,7 @@ def request_identity(
     """What makes one request distinct: its cache key is the hash of this."""
     return {
         "method": "GET",
-        "url": endpoints.search_url,
+        "url": endpoints.search_url if request.item_id is None else endpoints.item_url(request.item_id),
         "params": sorted([list(p) for p in request.params]),
         "marketplace": marketplace,
         "accept_language": language,

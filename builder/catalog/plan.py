@@ -68,9 +68,12 @@ class Plan:
     def describe(self) -> list[str]:
         """What `affsite build --plan` prints."""
         fresh, calls, stale, missing = (self.of(a) for a in ("fresh", "call", "stale", "missing"))
-        categories = len({p.request.category for p in self.requests})
+        categories = len({p.request.category for p in self.requests if p.request.item_id is None})
+        by_id = sum(1 for p in self.requests if p.request.item_id is not None)
         lines = [
-            f"{self.source}: {len(self.requests)} request(s) for {categories} categories as of {format_time(self.now)}",
+            f"{self.source}: {len(self.requests)} request(s) for {categories} categories"
+            + (f" and {by_id} listing(s) by id" if by_id else "")
+            + f" as of {format_time(self.now)}",
             f"  fresh in the cache until the next scheduled build (free): {len(fresh)}",
             f"  to call: {len(calls)} of the {len(calls) + len(stale) + len(missing)} not fresh; "
             f"budget {self.allowance} (per-build limit {self.budget.per_build:,}, "

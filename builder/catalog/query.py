@@ -11,17 +11,37 @@ MAX_LIMIT = 200  # the most items one search call returns
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """One call to `item_summary/search`: the category it serves and its query parameters, in a stable order."""
+    """One call to `item_summary/search`: the category it serves and its query parameters, in a stable order.
+
+    With `item_id`, one call to `item/{item_id}` instead (a listing asked for by id; `params` are its query
+    parameters): the plan, the budget and the cache treat both kinds alike.
+    """
 
     category: str
     params: tuple[tuple[str, str], ...]
+    item_id: str | None = None
+    """The RESTful item id (`v1|<legacy id>|0`) of a getItem call; None for a search."""
 
     @property
     def offset(self) -> int:
         return int(dict(self.params).get("offset", "0"))
 
     def describe(self) -> str:
+        if self.item_id is not None:
+            compact = ("fieldgroups", "COMPACT") in self.params
+            return f"item {self.item_id.split('|')[1]} (by id{', price check' if compact else ''})"
         return f"{self.category} (offset {self.offset})"
+
+
+ITEM_REFERENCE_PREFIX = "item-"
+
+
+def item_request(legacy_id: str, *, compact: bool = False) -> SearchRequest:
+    """The getItem call for one listing by its legacy id. In full, for what a product box shows (title, photo,
+    seller, aspects); `compact`: `fieldgroups=COMPACT`, eBay's cheap check of what changes (price, availability,
+    end date, affiliate link), to bring an older full answer up to date."""
+    params = (("fieldgroups", "COMPACT"),) if compact else ()
+    return SearchRequest(f"{ITEM_REFERENCE_PREFIX}{legacy_id}", params, item_id=f"v1|{legacy_id}|0")
 
 
 def search_filter(category: CategoryConfig, site: SiteConfig) -> str:

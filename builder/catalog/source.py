@@ -36,6 +36,17 @@ class CategoryData:
 
 
 @dataclass
+class ItemData:
+    """One listing asked for by id (`Config.lookups`): eBay's getItem answer, or None when eBay says it is gone."""
+
+    item: dict[str, Any] | None
+    fetched_at: datetime
+    stale_reason: str | None = None
+    gone: str | None = None
+    """Why there is no item: eBay said it ended or does not exist, or there is no data for it at all."""
+
+
+@dataclass
 class CatalogResult:
     categories: dict[str, CategoryData]
     """Data per category slug; a category missing here has no data at all (the build fails for it)."""
@@ -48,6 +59,8 @@ class CatalogResult:
     alerts: list[str] = field(default_factory=list)
     """What the site owner must learn of even when the build succeeds (eBay down, quota gone, the fetch deadline
     passed): warnings in the summary, annotations in GitHub Actions."""
+    items: dict[str, ItemData] = field(default_factory=dict)
+    """The listings of `Config.lookups`, by legacy id; one missing here has no data at all."""
     empty: dict[str, str] = field(default_factory=dict)
     """Categories this source has no data for that still get a page (one saying no listings match right now), per
     slug with the warning the build gives for them: see `publish_empty`."""

@@ -87,6 +87,7 @@ def copy_site(target: Path, *, campaign: str = CAMPAIGN) -> Path:
     campaign id."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "content", target / "content")
+    shutil.copytree(REPO / "templates", target / "templates")  # the guides' pictures (templates/assets/)
     shutil.copy(REPO / "netlify.toml", target / "netlify.toml")
     text = (REPO / "site.yaml").read_text(encoding="utf-8")
     lines = [f'campaign_id: "{campaign}"' if line.startswith("campaign_id:") else line for line in text.splitlines()]

@@ -15,6 +15,7 @@ from .conftest import CAMPAIGN, Site, Visit
 pytestmark = pytest.mark.e2e
 
 CATEGORY = "/headphones/"
+GUIDE = "/guides/best-mirrorless-camera-under-1000/"  # a demo guide with every kind of block
 
 
 def first_product_path(visit: Visit, site: Site) -> str:

@@ -99,8 +99,13 @@ def storefront(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         else:
             continue
         pages.setdefault(kind, path)
+    guides = sorted(output.glob("guides/*/index.html"))  # the demo site's buying guides (guide_pages.py)
+    if guides:
+        pages["guide"] = "/" + guides[0].parent.relative_to(output).as_posix() + "/"
+        pages["guides"] = "/guides/"
     assert gone["legacyItemId"] in pages["ended"], pages
-    assert set(pages) == {"home", "category", "404", "product", "auction", "no-image", "ended"}, pages
+    kinds = {"home", "category", "404", "product", "auction", "no-image", "ended", "guide", "guides"}
+    assert set(pages) == kinds, pages
 
     netlify = tomllib.loads((root / "netlify.toml").read_text(encoding="utf-8"))
     _Netlify.headers_for = [
