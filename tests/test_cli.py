@@ -230,6 +230,7 @@ def test_check_validates_language_and_time_zone_with_file_and_line(tmp_path: Pat
 def test_check_reports_the_language_its_catalogs_and_a_mismatch(tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the demo guides' pictures
     settings = (REPO / "site.yaml").read_text()
     line = settings.splitlines().index("marketplace: EBAY_US") + 2
     (root / "site.yaml").write_text(settings.replace("marketplace: EBAY_US", "marketplace: EBAY_US\nlanguage: de-DE"))

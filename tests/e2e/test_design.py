@@ -214,7 +214,7 @@ def test_category_menu_on_a_phone(storefront: tuple[str, dict[str, str]], new_vi
     assert not menu.is_visible()
     page.locator("details.menu summary").click()
     links = menu.get_by_role("link")
-    assert links.count() == 7  # six categories and the about page; the legal pages are in the footer
+    assert links.count() == 8  # six categories, the about page and the guides; the legal pages are in the footer
     assert [links.nth(i).is_visible() for i in range(7)] == [True] * 7
     page.keyboard.press("Escape")
     assert not menu.is_visible()

@@ -26,6 +26,7 @@ APPROVAL = 'newsletter_mail:\n  epn_email_approved: true\n  postal_address: "Gea
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("newsletter-site")
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")  # the demo guides' pictures
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("EBAY_CLIENT_ID", None)
