@@ -238,23 +238,15 @@ def _buy_it_now_only() -> list[BuyingOption]:
 ItemId = Annotated[str, Field(pattern=r"^(v1\|\d{6,19}\|\d{1,19}|\d{6,19})$")]
 
 
-class CategoryConfig(_Model):
-    slug: str = Field(exclude=True)
-    """From the file name: content/categories/<slug>.yaml."""
-    source: str = Field(default="", exclude=True)
-    """The file it was read from, for messages."""
-    title: str = Field(min_length=1, max_length=80)
-    """The category's heading and page title."""
-    description: str = Field(default="", max_length=300)
-    """The category page's meta description."""
+class SearchFilters(_Model):
+    """The filters of one Browse search, the same in a category file and in a guide's block (guides.py)."""
+
     q: str | None = Field(default=None, min_length=1, max_length=MAX_Q_LENGTH)
     """Browse keywords: a space is AND, `(a, b)` is OR."""
     category_id: str | None = Field(default=None, pattern=r"^\d{1,10}$")
     """One eBay category id."""
     min_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
     max_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    """Currency of the price range; defaults to the marketplace's."""
     conditions: list[Condition] = Field(default_factory=list, max_length=5)
     buying_options: list[BuyingOption] = Field(default_factory=_buy_it_now_only, min_length=1, max_length=3)
     free_shipping: bool = False
@@ -266,6 +258,19 @@ class CategoryConfig(_Model):
     )
     """Listings whose title contains one of these words (any case) are left out."""
     sort: Sort = "best_match"
+
+
+class CategoryConfig(SearchFilters):
+    slug: str = Field(exclude=True)
+    """From the file name: content/categories/<slug>.yaml."""
+    source: str = Field(default="", exclude=True)
+    """The file it was read from, for messages."""
+    title: str = Field(min_length=1, max_length=80)
+    """The category's heading and page title."""
+    description: str = Field(default="", max_length=300)
+    """The category page's meta description."""
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    """Currency of the price range; defaults to the marketplace's."""
     items: int = Field(default=48, ge=1, le=MAX_SEARCH_RESULTS)
     """How many listings to show; more than 200 takes several calls."""
     intro: str = Field(default="", max_length=20_000)

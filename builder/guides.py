@@ -18,21 +18,16 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .config import (
-    MAX_Q_LENGTH,
     SLUG_RE,
-    BuyingOption,
     CategoryConfig,
-    Condition,
     ItemId,
-    Sort,
-    _buy_it_now_only,
+    SearchFilters,
     _Model,
     validate_document,
 )
@@ -87,23 +82,8 @@ class GuideMeta(_Model):
         return self.updated or self.published
 
 
-class SearchFields(_Model):
-    """A Browse search, with the same filters as a category file."""
-
-    q: str | None = Field(default=None, min_length=1, max_length=MAX_Q_LENGTH)
-    category_id: str | None = Field(default=None, pattern=r"^\d{1,10}$")
-    min_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    max_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
-    conditions: list[Condition] = Field(default_factory=list, max_length=5)
-    buying_options: list[BuyingOption] = Field(default_factory=_buy_it_now_only, min_length=1, max_length=3)
-    free_shipping: bool = False
-    exclude_sellers: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        default_factory=list, max_length=250
-    )
-    exclude_keywords: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
-        default_factory=list, max_length=50
-    )
-    sort: Sort = "best_match"
+class SearchFields(SearchFilters):
+    """A Browse search, with the same filters as a category file (config.SearchFilters)."""
 
     @property
     def has_search(self) -> bool:
