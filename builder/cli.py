@@ -144,6 +144,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from .catalog.schedule import coverage
     from .content import load_site
     from .i18n import check_language
+    from .legal import check_legal_pages
     from .themes import Theme
 
     root = args.root.resolve()
@@ -156,6 +157,8 @@ def _run_check(args: argparse.Namespace) -> int:
     for problem in coverage(site.config).problems():
         print(f"warning: {problem}")
     for line in check_language(root, site.config.site, Theme.of_site(root)):
+        print(line)
+    for line in check_legal_pages(root, site):
         print(line)
     return 0
 

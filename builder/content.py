@@ -34,7 +34,7 @@ RESERVED_SLUGS = frozenset(
 # existed keep their footer and header menu as they were.
 LEGAL_BY_NAME = frozenset({"disclosure", "privacy", "impressum"})
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 
 
 class PageMeta(_Model):
@@ -186,7 +186,7 @@ def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
-        match = _FRONT_MATTER.match(text)
+        match = FRONT_MATTER.match(text)
         if match is None:
             problems.append(Problem(display, 1, "must start with front matter: a line '---', title: ..., and '---'"))
             continue

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .config import LANGUAGE_PATTERN
 from .errors import UsageError
+from .legal import placeholders
 from .marketplaces import MARKETPLACES, Marketplace
 from .themes import LOCALES, SITE_TEMPLATES, THEME_DIR, Theme
 
@@ -238,9 +239,7 @@ def _print_language(created: Created, choice: SiteLanguage) -> None:
         return
     name = babel_locale(choice.pages).get_display_name("en")
     print(f"  content/pages/: {', '.join(pages)} in {name}")
-    if "impressum" in pages:
-        print("  fill in every [[...]] in content/pages/impressum.md (affsite check warns until you have)")
-    print(
-        "  the legal pages are a starting point, not legal advice: fill in their [[...]] fields and have them checked "
-        "for your country"
-    )
+    to_fill = [f for f in created.files if f.endswith(".md") and placeholders((created.root / f).read_text("utf-8"))]
+    if to_fill:
+        print(f"  fill in the [[...]] fields of {', '.join(to_fill)} (affsite check lists what is left)")
+    print("  the legal pages are a starting point, not legal advice: have them checked for your country")
