@@ -108,7 +108,9 @@ def _marketplace(given: str) -> Marketplace:
     name = given.strip().upper()
     name = name if name.startswith("EBAY_") else f"EBAY_{name}"  # `de` and `DE` are EBAY_DE
     if name not in MARKETPLACES:
-        raise UsageError(f"--marketplace {given}: not an eBay marketplace affsite knows; one of {', '.join(MARKETPLACES)}")
+        raise UsageError(
+            f"--marketplace {given}: not an eBay marketplace affsite knows; one of {', '.join(MARKETPLACES)}"
+        )
     return MARKETPLACES[name]
 
 
@@ -131,7 +133,9 @@ def _marketplace_for(language: str) -> Marketplace:
     primary, _, country = language.partition("-")
     markets = list(MARKETPLACES.values())
     for market in markets:
-        if market.locale == language or (country and market.locale.endswith(f"-{country}") and primary in market.languages):
+        if market.locale == language or (
+            country and market.locale.endswith(f"-{country}") and primary in market.languages
+        ):
             return market
     return next((m for m in markets if m.locale.split("-")[0] == primary), MARKETPLACES[DEFAULT_MARKETPLACE])
 
@@ -230,10 +234,11 @@ def _print_language(created: Created, choice: SiteLanguage) -> None:
         f"  site.yaml: marketplace {market.id} ({market.currency}, times in {market.timezone}), language {choice.lang}"
     )
     if choice.pages == SOURCE_LANGUAGE and choice.lang.split("-")[0] != SOURCE_LANGUAGE:
+        language = babel_locale(choice.lang.split("-")[0]).get_display_name("en")
+        have = ", ".join(f for f in scaffold_languages() if "_" not in f)  # languages, not their countries
         print(
-            f"warning: affsite has no pages in {babel_locale(choice.lang.split('-')[0]).get_display_name('en')} ({choice.lang}) yet "
-            f"(it has {', '.join(l for l in scaffold_languages() if '_' not in l)}): content/pages/ is in English; "
-            "translate it before you publish",
+            f"warning: affsite has no pages in {language} ({choice.lang}) yet (it has {have}): content/pages/ is in "
+            "English; translate it before you publish",
             file=sys.stderr,
         )
         return

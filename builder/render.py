@@ -318,9 +318,7 @@ def navigation(site: Site) -> list[NavLink]:
     """
     links = [NavLink(c.title, f"/{c.slug}/") for c in site.categories]
     links += [
-        NavLink(p.meta.title, f"/{p.slug}/")
-        for p in site.pages
-        if p.meta.nav_order is not None and not p.meta.legal
+        NavLink(p.meta.title, f"/{p.slug}/") for p in site.pages if p.meta.nav_order is not None and not p.meta.legal
     ]
     links += [NavLink("Guides", "/guides/")] if site.guides else []
     links += [NavLink(n.title, n.url) for n in site.config.site.nav]
