@@ -79,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="create a new site folder that builds at once from the demo catalog",
         description="Write a working site into DIR: site.yaml, two example categories, About, disclosure and privacy "
         "pages, netlify.toml, the GitHub check and rebuild workflows, requirements.txt (pinning this affsite) and "
-        ".gitignore. The pages use the theme inside affsite; a file in DIR/templates/ overrides one of its files.",
+        ".gitignore. The pages use the theme inside affsite; a file in DIR/templates/ overrides one of its files. "
+        "--lang and --marketplace choose the site's language and eBay marketplace (site.yaml) and the language of its "
+        "pages: affsite new mysite --lang de-DE. The legal pages are a starting point, not legal advice: fill in "
+        "their [[...]] fields and have them checked.",
     )
     new.add_argument("dir", type=Path, metavar="DIR", help="the new site's folder (created; must be empty)")
     new.add_argument(
@@ -88,6 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="also copy the theme's templates and assets into DIR/templates/, to change every file yourself",
     )
     new.add_argument("--force", action="store_true", help="write into DIR even if it is not empty")
+    new.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="the site's language, or language and country: de-DE, de-AT, de-CH, fr-FR, it-IT, es-ES, nl-NL, pl-PL, "
+        "en-GB, ... The About, disclosure and privacy pages are written in it (German-speaking sites also get an "
+        "Impressum for their country); a language affsite has no pages in gets the English ones, and says so. "
+        "Without --marketplace, the marketplace of that country (de-AT: EBAY_AT) or language (de: EBAY_DE)",
+    )
+    new.add_argument(
+        "--marketplace",
+        metavar="ID",
+        help="the eBay marketplace the listings come from: EBAY_US (the default), EBAY_GB, EBAY_DE, EBAY_AT, EBAY_CH, "
+        "EBAY_FR, EBAY_IT, EBAY_ES, EBAY_NL, EBAY_BE, EBAY_PL, EBAY_IE, EBAY_CA, EBAY_AU; without --lang, the site "
+        "is in its language",
+    )
     new.set_defaults(func=_run_new)
 
     for module in ("builder.catalog.commands", "builder.endpoint.commands", "builder.serve_commands"):
@@ -126,6 +144,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from .catalog.schedule import coverage
     from .content import load_site
     from .i18n import check_language
+    from .legal import check_legal_pages
     from .themes import Theme
 
     root = args.root.resolve()
@@ -139,13 +158,17 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"warning: {problem}")
     for line in check_language(root, site.config.site, Theme.of_site(root)):
         print(line)
+    for line in check_legal_pages(root, site):
+        print(line)
     return 0
 
 
 def _run_new(args: argparse.Namespace) -> int:
     from .newsite import run_new_command
 
-    return run_new_command(args.dir, theme_copy=args.theme_copy, force=args.force)
+    return run_new_command(
+        args.dir, theme_copy=args.theme_copy, force=args.force, lang=args.lang, marketplace=args.marketplace
+    )
 
 
 def _run_build(args: argparse.Namespace) -> int:

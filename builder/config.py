@@ -35,6 +35,8 @@ MAX_Q_LENGTH = 100
 _ASSET_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_./-]*")
 _LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 _FAVICON_TYPES = (".svg", ".png", ".ico")
+# site.yaml `language`: a language, or a language and a country (BCP 47 as eBay and CLDR write them: en, de-AT).
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 
 
 class _Model(BaseModel):
@@ -98,7 +100,7 @@ class SiteConfig(_Model):
     """The home page's meta description."""
     marketplace: str = "EBAY_US"
     """The eBay marketplace listings come from; sets currency, locale and EPN rotation id."""
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
     """The pages' language (`en`, `de-DE`); defaults to the marketplace's. Sets the words (message catalogs in
     builder/theme/locales/) and how numbers, prices and dates are written (CLDR)."""
     timezone: str | None = Field(default=None, max_length=64)

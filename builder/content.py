@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .config import SLUG_RE, CategoryConfig, Config, _Model, load_config, validate_document
 from .errors import ConfigError, Problem
@@ -30,7 +30,11 @@ RESERVED_SLUGS = frozenset(
     {"p", "api", "go", "assets", "newsletter", "page", "feed", "sitemap", "robots", "404", "guides"}
 )
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+# Pages that count as legal pages when their front matter does not say `legal:`: sites written before the flag
+# existed keep their footer and header menu as they were.
+LEGAL_BY_NAME = frozenset({"disclosure", "privacy", "impressum"})
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 
 
 class PageMeta(_Model):
@@ -41,6 +45,16 @@ class PageMeta(_Model):
     """The meta description search engines show."""
     nav_order: int | None = None
     """Position in the navigation; leave it out to keep the page out of the navigation."""
+    legal: bool = False
+    """A legal page (affiliate disclosure, privacy policy, Impressum): linked from every page's footer before the
+    other pages, never in the header's menu. Default: true for the pages named disclosure, privacy and impressum."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legal_by_name(cls, data: object) -> object:
+        if isinstance(data, dict) and "legal" not in data:
+            return {**data, "legal": data.get("slug") in LEGAL_BY_NAME}
+        return data
 
 
 @dataclass(frozen=True)
@@ -172,7 +186,7 @@ def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue
-        match = _FRONT_MATTER.match(text)
+        match = FRONT_MATTER.match(text)
         if match is None:
             problems.append(Problem(display, 1, "must start with front matter: a line '---', title: ..., and '---'"))
             continue

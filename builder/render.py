@@ -309,20 +309,16 @@ def _template_frame(exc: BaseException, theme: Theme) -> tuple[str, int] | None:
     return found
 
 
-# Pages every site has and the footer always links: kept out of the header's menu, where shoppers look for products.
-LEGAL_PAGES = ("disclosure", "privacy")
-
-
 def navigation(site: Site) -> list[NavLink]:
-    """The header menu: categories, then pages with a nav_order (not the legal ones), then site.yaml's `nav`.
+    """The header menu: categories, then pages with a nav_order, then site.yaml's `nav`.
+
+    Legal pages are left out: the footer links them on every page, and the menu is where shoppers look for products.
 
     One link per URL: a `nav` entry to a page that is already in the menu is left out.
     """
     links = [NavLink(c.title, f"/{c.slug}/") for c in site.categories]
     links += [
-        NavLink(p.meta.title, f"/{p.slug}/")
-        for p in site.pages
-        if p.meta.nav_order is not None and p.slug not in LEGAL_PAGES
+        NavLink(p.meta.title, f"/{p.slug}/") for p in site.pages if p.meta.nav_order is not None and not p.meta.legal
     ]
     links += [NavLink("Guides", "/guides/")] if site.guides else []
     links += [NavLink(n.title, n.url) for n in site.config.site.nav]

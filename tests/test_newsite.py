@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from htmlquery import Element, parse, select
 
 from builder.catalog.files import DEMO_CATALOG_DIR
-from builder.newsite import SCAFFOLD_DIR, scaffold_files
+from builder.content import FRONT_MATTER
+from builder.newsite import SCAFFOLD_DIR, SCAFFOLD_LOCALES, choose_language, scaffold_files
 from builder.themes import THEME_DIR
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+# The languages `affsite new --lang` writes pages in besides English (issue 14); each has every English page.
+SHIPPED_LANGUAGES = ("de", "fr", "it", "es", "nl", "pl")
+NOW = "2026-12-02T06:00:00+00:00"
 
 
 def affsite(*args: str, cwd: Path, now: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -199,3 +206,172 @@ def test_create_site_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "@AFFSITE_VERSION@" not in (tmp_path / "s/requirements.txt").read_text()
     assert main(["new", str(tmp_path / "s")]) == 2
     assert "not empty" in capsys.readouterr().err
+
+
+# --- languages: --lang and --marketplace, the pages in each language, the Impressum --------------------------------
+
+
+def footer_links(page: Path) -> list[tuple[str, str]]:
+    nav = select(parse(page.read_text(encoding="utf-8")), "nav", class_="footer-links")[0]
+    return [(a.attrs["href"], " ".join(a.text.split())) for a in _descendants(nav) if a.tag == "a"]
+
+
+def _descendants(element: Element) -> list[Element]:
+    return [d for child in element.children for d in (child, *_descendants(child))]
+
+
+def test_a_german_site_from_new_to_build(tmp_path: Path) -> None:
+    created = affsite("new", "meinshop", "--lang", "de-DE", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "content/pages/: about, disclosure, impressum, privacy in German" in created.stdout
+    assert "content/pages/impressum.md" in created.stdout and "not legal advice" in created.stdout
+    site = tmp_path / "meinshop"
+    settings = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
+    assert (settings["marketplace"], settings["language"]) == ("EBAY_DE", "de-DE")
+    assert {n for n in tree(site) if n.startswith("content/pages/")} == {
+        f"content/pages/{n}.md" for n in ("about", "disclosure", "impressum", "privacy")
+    }
+    assert "§ 5 DDG" in (site / "content/pages/impressum.md").read_text(encoding="utf-8")
+
+    built = affsite("build", cwd=site, now=NOW)
+    assert built.returncode == 0, built.stderr
+    out = site / "output"
+    for slug, heading in (
+        ("privacy", "Datenschutzerklärung"),
+        ("disclosure", "Hinweis zu Affiliate-Links"),
+        ("impressum", "Impressum"),
+        ("about", "Über Gear Scout"),
+    ):
+        h1 = select(parse((out / slug / "index.html").read_text(encoding="utf-8")), "h1")
+        assert [" ".join(h.text.split()) for h in h1] == [heading], slug
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="de-DE">' in home
+    # The legal pages first, in their order (the Impressum before the others, as German sites have it), then About.
+    assert footer_links(out / "index.html")[:4] == [
+        ("/impressum/", "Impressum"),
+        ("/disclosure/", "Hinweis zu Affiliate-Links"),
+        ("/privacy/", "Datenschutzerklärung"),
+        ("/about/", "Über Gear Scout"),
+    ]
+    menu = select(parse(home), "nav", class_="menu-panel")[0]
+    in_menu = {a.attrs["href"] for a in _descendants(menu) if a.tag == "a"}
+    assert "/about/" in in_menu and not {"/impressum/", "/disclosure/", "/privacy/"} & in_menu
+
+
+@pytest.mark.parametrize(
+    ("marketplace", "law", "currency"),
+    [("EBAY_AT", "§ 25 Mediengesetz", "EUR"), ("EBAY_CH", "Art. 3 Abs. 1 lit. s UWG", "CHF")],
+)
+def test_a_marketplace_alone_sets_the_language_and_the_countrys_impressum(
+    tmp_path: Path, marketplace: str, law: str, currency: str
+) -> None:
+    created = affsite("new", "site", "--marketplace", marketplace.lower(), cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert f"marketplace {marketplace} ({currency}" in created.stdout
+    text = (tmp_path / "site/site.yaml").read_text(encoding="utf-8")
+    assert f"\nmarketplace: {marketplace}\n" in text
+    assert "\nlanguage:" not in text  # the marketplace's own language: nothing to set
+    assert law in (tmp_path / "site/content/pages/impressum.md").read_text(encoding="utf-8")
+    assert affsite("check", cwd=tmp_path / "site").returncode == 0
+
+
+def test_a_language_without_pages_gets_the_english_ones_and_says_so(tmp_path: Path) -> None:
+    created = affsite("new", "site", "--lang", "sv_se", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert created.stderr.startswith("warning: affsite has no pages in Swedish (sv-SE) yet")
+    assert "content/pages/ is in English" in created.stderr
+    site = tmp_path / "site"
+    for name, source in scaffold_files().items():
+        if name.startswith("content/pages/"):
+            assert (site / name).read_bytes() == source.read_bytes(), name
+    assert "\nlanguage: sv-SE\n" in (site / "site.yaml").read_text(encoding="utf-8")
+    assert "marketplace: EBAY_US" in (site / "site.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--lang", "deutsch"), "--lang deutsch: not a language affsite knows"),
+        (("--lang", "xx-QQ"), "--lang xx-QQ: not a language affsite knows"),
+        (("--marketplace", "EBAY_XX"), "--marketplace EBAY_XX: not an eBay marketplace affsite knows; one of EBAY_US"),
+    ],
+)
+def test_new_refuses_an_unknown_language_or_marketplace(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    done = affsite("new", "site", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message) and "Traceback" not in done.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_new_help_explains_the_language_options(tmp_path: Path) -> None:
+    done = affsite("new", "--help", cwd=tmp_path)
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    assert "--lang LANG" in text and "--marketplace ID" in text and "Impressum" in text and "de-AT: EBAY_AT" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "marketplace", "expected"),
+    [
+        (None, None, ("EBAY_US", None, "en")),
+        ("de-DE", None, ("EBAY_DE", "de-DE", "de")),
+        ("de-AT", None, ("EBAY_AT", "de-AT", "de_AT")),
+        ("de", "EBAY_CH", ("EBAY_CH", "de", "de_CH")),
+        ("de-DE", "EBAY_AT", ("EBAY_AT", "de-DE", "de")),  # a German site selling on eBay.at: Germany's Impressum
+        ("fr-BE", None, ("EBAY_BE", "fr-BE", "fr")),
+        ("nl-BE", None, ("EBAY_BE", "nl-BE", "nl")),
+        ("pl", None, ("EBAY_PL", "pl", "pl")),
+        ("en-GB", None, ("EBAY_GB", "en-GB", "en")),
+        ("fr-CA", None, ("EBAY_CA", "fr-CA", "fr")),
+        (None, "EBAY_IT", ("EBAY_IT", None, "it")),
+        (None, "es", ("EBAY_ES", None, "es")),
+        ("sv-SE", None, ("EBAY_US", "sv-SE", "en")),
+    ],
+)
+def test_choose_language(lang: str | None, marketplace: str | None, expected: tuple[str, str | None, str]) -> None:
+    chosen = choose_language(lang, marketplace)
+    assert (chosen.marketplace.id, chosen.language, chosen.pages) == expected
+
+
+def front_matter(path: Path) -> dict[str, object]:
+    match = FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    assert match is not None, path
+    data = yaml.safe_load(match.group(1))
+    assert isinstance(data, dict)
+    return data
+
+
+ENGLISH_PAGES = sorted(n for n in scaffold_files() if n.startswith("content/pages/"))
+
+
+@pytest.mark.parametrize("lang", SHIPPED_LANGUAGES)
+def test_every_shipped_language_has_every_english_page(lang: str) -> None:
+    """Adding an English page to the scaffold without its translations fails here, naming the missing file."""
+    assert ENGLISH_PAGES
+    files = scaffold_files(lang)
+    for name in ENGLISH_PAGES:
+        translated = files[name]
+        assert translated.is_relative_to(SCAFFOLD_LOCALES / lang), f"builder/scaffold/locales/{lang}/{name} is missing"
+        english, ours = front_matter(scaffold_files()[name]), front_matter(translated)
+        # Same place in the menu and the footer as the English page; a title and description of its own.
+        assert (ours.get("nav_order"), ours.get("legal")) == (english.get("nav_order"), english.get("legal")), name
+        assert ours["title"] != english["title"], name
+
+
+def test_every_german_speaking_country_has_an_impressum() -> None:
+    laws = {"de": "§ 5 DDG", "de_AT": "§ 5 E-Commerce-Gesetz", "de_CH": "Art. 3 Abs. 1 lit. s UWG"}
+    for folder, law in laws.items():
+        impressum = scaffold_files(folder)["content/pages/impressum.md"]
+        assert law in impressum.read_text(encoding="utf-8"), folder
+        assert front_matter(impressum)["legal"] is True
+    assert "§ 18 Abs. 2 MStV" in scaffold_files("de")["content/pages/impressum.md"].read_text(encoding="utf-8")
+    others = [lang for lang in SHIPPED_LANGUAGES if lang != "de"]
+    assert not [lang for lang in others if "content/pages/impressum.md" in scaffold_files(lang)]
+
+
+def test_fields_to_fill_are_marked_one_way_in_every_language() -> None:
+    """[[...]] on one line: what `affsite check` finds (builder/legal.py); no other bracket style slips in."""
+    for path in sorted(SCAFFOLD_LOCALES.rglob("*.md")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert line.count("[[") == line.count("]]"), f"{path}:{number}"
+            assert not any(mark in line for mark in ("{{", "<<", "TODO", "XXX")), f"{path}:{number}"
