@@ -196,7 +196,8 @@ def write_site(
     writer.write("robots.txt", robots_txt(root_url, demo))
     writer.write(REDIRECTS_NAME, redirects(ledger, now, site.config.site.ended_days))
     data_time = max((p.fetched_at for p in catalog.products.values()), default=now)
-    writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time))
+    tz = site.config.site.tz
+    writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time, lang=lang, timezone=tz))
     report.pages = len(pages)
     report.rendered = len(to_render)
     _warn_untranslated(env, theme, catalogs, list(templates), report)

@@ -11,7 +11,7 @@ which read the catalog `activate` installed for the build. A text without a tran
 msgid); the build lists those texts in one grouped warning (`missing_messages`).
 
 Extraction, for whoever adds or rewords texts (docs/editing.md, "Adding a language"):
-    uv run pybabel extract -F babel.cfg -o builder/theme/locales/messages.pot --sort-output --omit-header .
+    uv run pybabel extract -F babel.cfg -o builder/theme/locales/messages.pot --sort-output --omit-header -c "Translators:" .
     uv run pybabel update -i builder/theme/locales/messages.pot -d builder/theme/locales --no-wrap
 """
 

@@ -5,13 +5,16 @@ with the tracked URL the build chose (it never takes a URL from a request) and t
 
 Format (version 1):
     {"version": 1, "generated_at": "2026-11-22T09:00:00Z", "site_url": "https://example.org",
+     "lang": "de-DE", "timezone": "Europe/Berlin",
      "items": {"<legacy item id>": {"url": "<tracked eBay URL>", "title": "...", "path": "/p/<slug>-<id>/",
                                      "categories": ["<category slug>", ...],
                                      "price": "12.50", "currency": "USD", "fetched_at": "<ISO>",
                                      "listed_at": "<ISO>", "image": "<URL>"}}}
 
 The last five (for `affsite newsletter send`, which builds its digest from this file and never calls eBay) are
-optional: a reader of version 1 ignores keys it does not know.
+optional: a reader of version 1 ignores keys it does not know. So are `lang` (BCP 47) and `timezone` (IANA), the
+site's language and time zone, which the endpoint speaks and shows times in; a manifest written before they existed
+reads as English and UTC.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import orjson
 
 MANIFEST_NAME = "affsite-manifest.json"
 MANIFEST_VERSION = 1
+DEFAULT_LANG = "en"  # what a manifest without `lang` was built for: the texts' own language
+DEFAULT_TIMEZONE = "UTC"
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,24 @@ class Manifest:
     generated_at: str
     site_url: str
     items: Mapping[str, ManifestItem]
+    lang: str = DEFAULT_LANG
+    timezone: str = DEFAULT_TIMEZONE
 
 
-def dump_manifest(items: list[ManifestItem], site_url: str, generated_at: datetime) -> bytes:
+def dump_manifest(
+    items: list[ManifestItem],
+    site_url: str,
+    generated_at: datetime,
+    *,
+    lang: str = DEFAULT_LANG,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> bytes:
     document = {
         "version": MANIFEST_VERSION,
         "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "site_url": site_url,
+        "lang": lang,
+        "timezone": timezone,
         "items": {item.item_id: _entry(item) for item in sorted(items, key=lambda i: i.item_id)},
     }
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
@@ -97,4 +113,17 @@ def parse_manifest(raw: bytes | str) -> Manifest:
             categories=tuple(str(c) for c in entry.get("categories", [])),
             **{name: str(entry.get(name, "")) for name in ("price", "currency", "fetched_at", "listed_at", "image")},
         )
-    return Manifest(str(document.get("generated_at", "")), str(document.get("site_url", "")), items)
+    return Manifest(
+        str(document.get("generated_at", "")),
+        str(document.get("site_url", "")),
+        items,
+        lang=_text(document, "lang") or DEFAULT_LANG,
+        timezone=_text(document, "timezone") or DEFAULT_TIMEZONE,
+    )
+
+
+def _text(document: dict[str, Any], key: str) -> str:
+    value = document.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ManifestError(f"the manifest's {key} is not text")
+    return (value or "").strip()

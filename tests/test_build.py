@@ -43,6 +43,8 @@ def test_item_in_two_categories_gets_one_page_listed_in_both(site_dir: SiteDir, 
     assert b"/p/test-camera-model-7-mirrorless-body-100000000007/" in files["cameras/index.html"]
     manifest = parse_manifest(files[MANIFEST_NAME])
     assert set(manifest.items["100000000007"].categories) == {"cameras", "lenses"}
+    # the endpoint speaks the site's language and shows its times in the site's zone (EBAY_US's defaults here)
+    assert (manifest.lang, manifest.timezone) == ("en-US", "America/New_York")
 
 
 def test_dropped_items_are_counted_by_reason(site_dir: SiteDir, build_site_fn: Any) -> None:
@@ -79,7 +81,9 @@ def test_failed_build_leaves_the_previous_site_untouched(site_dir: SiteDir, buil
 def test_template_error_midway_leaves_the_previous_site_untouched(site_dir: SiteDir, build_site_fn: Any) -> None:
     build_site_fn(site_dir)
     before = site_dir.files()
-    site_dir.write("templates/product.html", "{% extends 'base.html' %}{% block main %}{{ nope.missing }}{% endblock %}")
+    site_dir.write(
+        "templates/product.html", "{% extends 'base.html' %}{% block main %}{{ nope.missing }}{% endblock %}"
+    )
     with pytest.raises(BuildError, match=r"^templates/product\.html:1: 'nope' is undefined \(while rendering /p/"):
         build_site_fn(site_dir)
     assert site_dir.files() == before

@@ -39,8 +39,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Scope
 
 from .. import clock as system_clock
+from ..i18n import gettext as _
 from . import outbox
 from .clickwriter import ClickWriteError, ClickWriter
+from .language import SiteLanguage
 from .logs import request_id_var
 from .mail import Mailer, make_mailer
 from .manifest_source import ManifestSource
@@ -112,6 +114,7 @@ class Health(BaseModel):
     outbox: OutboxHealth
 
 
+# API answers (JSON) stay English, like the problem details: programs read them, people read the pages and mails.
 _ACCEPTED = SubscribeAccepted(
     status="pending", message="Thanks! If the address can receive mail, a confirmation link is on its way."
 )
@@ -123,6 +126,7 @@ class Runtime:
     store: Store
     mailer: Mailer
     clock: Callable[[], datetime]
+    language: SiteLanguage
     manifest: ManifestSource
     writer: ClickWriter
     signer: Signer
@@ -149,21 +153,31 @@ def create_app(
     the_mailer = mailer or make_mailer(settings)
     the_clock = clock or system_clock.now
     signer = Signer(settings.secret_key.reveal())
+    language = SiteLanguage()
     runtime = Runtime(
         settings=settings,
         store=the_store,
         mailer=the_mailer,
         clock=the_clock,
-        manifest=ManifestSource(settings.manifest),
+        language=language,
+        manifest=ManifestSource(settings.manifest, on_change=language.follow),
         writer=ClickWriter(lambda rows: runtime.store.insert_clicks(rows)),
         signer=signer,
         click_limiter=MemoryRateLimiter(settings.clicks_per_ip_per_minute, 60.0),
-        sender=Sender(store=the_store, settings=settings, signer=signer, mailer=the_mailer, clock=the_clock),
+        sender=Sender(
+            store=the_store,
+            settings=settings,
+            signer=signer,
+            mailer=the_mailer,
+            clock=the_clock,
+            language=language,
+        ),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(check_schema, runtime.store.engine, create_if_empty=settings.is_sqlite)
+        runtime.language.reset()  # English until the manifest names the site's language (the next line)
         await runtime.manifest.refresh()
         if not runtime.manifest.loaded:
             log.error("no manifest yet: every click is refused until one loads", extra={"manifest": "missing"})
@@ -294,6 +308,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
 
     def page(status: int, title: str, *paragraphs: str, **form: Any) -> HTMLResponse:
         html = render_page(
+            lang=rt.language.current.lang,
             title=title,
             paragraphs=list(paragraphs),
             site_url=settings.site_url,
@@ -397,16 +412,16 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         if item is None:
             return page(
                 404,
-                "This item is gone",
-                "The item you were looking for is no longer on the site. The site has many more like it.",
+                _("This item is gone"),
+                _("The item you were looking for is no longer on the site. The site has many more like it."),
             )
         query = f"item={quote(item.item_id)}&category={quote((item.categories or ('',))[0])}&via=go"
         response = page(
             200,
-            "You are going to eBay",
-            f"{item.title}" if item.title else "The item is on eBay.",
-            "The link below opens the item on eBay. We may earn a commission if you buy (eBay Partner Network).",
-            link=(item.url, "Continue to eBay"),
+            _("You are going to eBay"),
+            f"{item.title}" if item.title else _("The item is on eBay."),
+            _("The link below opens the item on eBay. We may earn a commission if you buy (eBay Partner Network)."),
+            link=(item.url, _("Continue to eBay")),
             ping=f"/api/clicks?{query}",
         )
         # this page's own policy: the same as every answer's, plus `connect-src 'self'` for the link's ping
@@ -510,6 +525,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         except SQLAlchemyError as exc:
             log.error("database unavailable", extra={"error": type(exc).__name__})
             raise ApiProblem(503, "database_unavailable", "The database is unavailable; please try again.") from None
+
     token_query = Query("", max_length=400, description="the token from the mail")
 
     @app.get("/api/confirm", response_class=HTMLResponse, summary="The confirmation page", responses=html_errors)
@@ -520,11 +536,11 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             return _bad_link(page)
         return page(
             200,
-            "Confirm your subscription",
-            f"Press the button to receive the {settings.display_name} newsletter.",
+            _("Confirm your subscription"),
+            _("Press the button to receive the %(site)s newsletter.") % {"site": settings.display_name},
             form_action="/api/confirm",
             fields=[("token", token)],
-            button="Yes, subscribe me",
+            button=_("Yes, subscribe me"),
         )
 
     @app.post(
@@ -542,13 +558,15 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             claims = rt.signer.read(token, "confirm", now)
         except TokenError:
             return _bad_link(page)
-        result = await db(
-            rt.store.confirm, claims.subscriber_id, claims.nonce, rt.hash("ip", client(request)), now
-        )
+        result = await db(rt.store.confirm, claims.subscriber_id, claims.nonce, rt.hash("ip", client(request)), now)
         log.info("confirm", extra={"outcome": result})
         if result != "confirmed":
             return _bad_link(page)
-        return page(200, "You are subscribed", f"Thank you! The {settings.display_name} newsletter will come to you.")
+        return page(
+            200,
+            _("You are subscribed"),
+            _("Thank you! The %(site)s newsletter will come to you.") % {"site": settings.display_name},
+        )
 
     @app.get("/api/unsubscribe", response_class=HTMLResponse, summary="The unsubscribe page", responses=html_errors)
     async def unsubscribe_page(token: str = token_query) -> Response:
@@ -558,10 +576,10 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             return _bad_link(page)
         return page(
             200,
-            "Unsubscribe",
-            f"Press the button to stop receiving the {settings.display_name} newsletter.",
+            _("Unsubscribe"),
+            _("Press the button to stop receiving the %(site)s newsletter.") % {"site": settings.display_name},
             form_action=f"/api/unsubscribe?token={quote(token, safe='')}",
-            button="Unsubscribe me",
+            button=_("Unsubscribe me"),
         )
 
     @app.post(
@@ -580,7 +598,7 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
             return _bad_link(page)
         changed = await db(rt.store.unsubscribe, claims.subscriber_id, rt.clock())
         log.info("unsubscribe", extra={"outcome": "unsubscribed" if changed else "not_subscribed"})
-        return page(200, "You are unsubscribed", "You will not receive the newsletter any more.")
+        return page(200, _("You are unsubscribed"), _("You will not receive the newsletter any more."))
 
     @app.get(
         "/api/preferences", response_class=HTMLResponse, summary="The digest preferences page", responses=html_errors
@@ -597,12 +615,12 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         categories = sorted({c for item in rt.manifest.current.items.values() for c in item.categories})
         return page(
             200,
-            "Your newsletter",
-            "Choose how often the digest comes and which categories it covers (none ticked: all of them).",
+            _("Your newsletter"),
+            _("Choose how often the digest comes and which categories it covers (none ticked: all of them)."),
             form_action=f"/api/preferences?token={quote(token, safe='')}",
-            choices=[("frequency", f, f == frequency, "radio") for f in ("weekly", "daily")]
-            + [("category", c, chosen is not None and c in chosen, "checkbox") for c in categories],
-            button="Save",
+            choices=[("frequency", f, label, f == frequency, "radio") for f, label in _frequencies().items()]
+            + [("category", c, c, chosen is not None and c in chosen, "checkbox") for c in categories],
+            button=_("Save"),
         )
 
     @app.post("/api/preferences", response_class=HTMLResponse, summary="Save digest preferences", responses=html_errors)
@@ -621,13 +639,16 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         known = {c for item in rt.manifest.current.items.values() for c in item.categories}
         chosen = [c for c in pairs.get("category", []) if c in known]
         if frequency not in ("weekly", "daily"):
-            return page(422, "That did not work", "Choose weekly or daily.")
-        saved = await db(
-            rt.store.set_preferences, claims.subscriber_id, frequency, chosen or None, rt.clock()
-        )
+            return page(422, _("That did not work"), _("Choose weekly or daily."))
+        saved = await db(rt.store.set_preferences, claims.subscriber_id, frequency, chosen or None, rt.clock())
         if not saved:
             return _bad_link(page)
-        return page(200, "Saved", f"You will get the digest {frequency}.")
+        saved_text = (
+            _("You will get the digest every week.")
+            if frequency == "weekly"
+            else _("You will get the digest every day.")
+        )
+        return page(200, _("Saved"), saved_text)
 
     @app.get(
         "/api/health",
@@ -656,11 +677,16 @@ def _add_routes(app: FastAPI, rt: Runtime) -> None:
         )
 
 
+def _frequencies() -> dict[str, str]:
+    """The digest's frequencies (stored values) and their labels on the preferences page."""
+    return {"weekly": _("Weekly"), "daily": _("Daily")}
+
+
 def _bad_link(page: Callable[..., HTMLResponse]) -> HTMLResponse:
     return page(
         400,
-        "This link does not work",
-        "It may be incomplete, expired, or already used. Subscribe again on the site to get a new one.",
+        _("This link does not work"),
+        _("It may be incomplete, expired, or already used. Subscribe again on the site to get a new one."),
     )
 
 
@@ -673,7 +699,19 @@ def _subscribe_error(
     headers: dict[str, str] | None = None,
 ) -> Response:
     if is_form:
-        response = page(status, "That did not work", message, "Please go back and try again.")
+        # people who posted the site's form get a page in the site's language; `message` (English, with the
+        # validator's details) is for API clients
+        response = page(status, _("That did not work"), _form_problem(code), _("Please go back and try again."))
         response.headers.update(headers or {})
         return response
     raise ApiProblem(status, code, message, headers)
+
+
+def _form_problem(code: str) -> str:
+    """What went wrong with a sign-up form, for the person who sent it."""
+    texts = {
+        "invalid_email": _("That email address is not valid. Please check it for typos."),
+        "rate_limited": _("Too many attempts; please try again in an hour."),
+        "database_unavailable": _("Your sign-up could not be stored; please try again."),
+    }
+    return texts.get(code, _("The form could not be read. Please enter your email address."))

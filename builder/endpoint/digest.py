@@ -4,6 +4,9 @@ Everything comes from the build's manifest (`affsite-manifest.json`, which carri
 and when it was listed); composing a digest never calls eBay. Links go straight to eBay as tracked EPN links with a
 `customid` naming the edition (`newsletter-2026-12-02`), so EPN reports show what the newsletter earned and no
 redirect through the site's domain is involved.
+
+The mail's own texts are in the site's language (the catalog `affsite newsletter send` activated, builder.i18n), its
+prices, dates and times as the site's locale writes them, in the site's time zone (formatting.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..formatting import format_datetime, format_money
+from babel.dates import format_date
+
+from ..formatting import babel_locale, format_datetime, format_money
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..manifest import Manifest
 from .mail import MAIL_POLICY
 
@@ -98,12 +105,19 @@ def with_customid(url: str, customid: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _age(fetched_at: datetime | None, now: datetime, locale: str) -> str:
+def _age(fetched_at: datetime | None, now: datetime, locale: str, timezone: str) -> str:
     if fetched_at is None:
-        return "check eBay for the current price"
+        return _("check eBay for the current price")
     hours = max(int((now - fetched_at).total_seconds() // 3600), 0)
-    ago = "less than an hour" if hours < 1 else f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"price as of {format_datetime(fetched_at, locale, 'UTC')} ({ago} before this mail); it may have changed since"
+    if hours < 1:
+        return _("price as of %(time)s (less than an hour before this mail); it may have changed since") % {
+            "time": format_datetime(fetched_at, locale, timezone)
+        }
+    return ngettext(
+        "price as of %(time)s (%(num)d hour before this mail); it may have changed since",
+        "price as of %(time)s (%(num)d hours before this mail); it may have changed since",
+        hours,
+    ) % {"time": format_datetime(fetched_at, locale, timezone), "num": hours}
 
 
 @dataclass(frozen=True)
@@ -116,10 +130,16 @@ class Edition:
     postal_address: str
     locale: str
     date: str  # 2026-12-02: names the edition, the customid and the outbox key
+    timezone: str = "UTC"  # the site's: the times in the mail are shown in it
 
     @property
     def customid(self) -> str:
         return f"newsletter-{self.date}"
+
+    @property
+    def shown_date(self) -> str:
+        """The edition's date as the site's locale writes it (`Dec 2, 2026`, `02.12.2026`)."""
+        return format_date(datetime.fromisoformat(self.date).date(), "medium", locale=babel_locale(self.locale))
 
 
 def compose(
@@ -133,12 +153,13 @@ def compose(
     message_id: str,
 ) -> EmailMessage:
     name = edition.site_name
-    lines = [f"{name}: new on the site since your last digest ({edition.date})", ""]
+    day = edition.shown_date
+    lines = [_("%(site)s: new on the site since your last digest (%(date)s)") % {"site": name, "date": day}, ""]
     cards = []
     for item in items:
         link = with_customid(item.url, edition.customid)
-        price = format_money(item.price, item.currency, edition.locale) if item.price is not None else "See eBay"
-        age = _age(item.fetched_at, now, edition.locale)
+        price = format_money(item.price, item.currency, edition.locale) if item.price is not None else _("See eBay")
+        age = _age(item.fetched_at, now, edition.locale, edition.timezone)
         lines += [f"* {item.title}", f"  {price} - {age}", f"  {link}", ""]
         cards.append(
             '<tr><td style="padding:12px 0;border-bottom:1px solid #e3e6ea">'
@@ -147,36 +168,44 @@ def compose(
             f'<span style="font-size:18px;font-weight:700">{html.escape(price)}</span> '
             f'<span style="color:#5f6368;font-size:13px">{html.escape(age)}</span></td></tr>'
         )
-    disclosure = (
-        f"{name} is a participant in the eBay Partner Network; we may earn a commission when you buy through "
+    disclosure = _(
+        "%(site)s is a participant in the eBay Partner Network; we may earn a commission when you buy through "
         "these links. Prices and availability are eBay's and may change."
-    )
+    ) % {"site": name}
+    # Translators: %(url)s is the site's address; in the HTML part it is a link
+    why = _("You get this because you subscribed at %(url)s.")
+    choose_text = _("Choose categories and how often")
     lines += [
         "--",
-        f"You get this because you subscribed at {edition.site_url}.",
-        f"Choose categories and how often: {preferences_url}",
-        f"Unsubscribe in one step: {unsubscribe_url}",
+        why % {"url": edition.site_url},
+        f"{choose_text}: {preferences_url}",
+        _("Unsubscribe in one step: %(url)s") % {"url": unsubscribe_url},
         disclosure,
         edition.postal_address,
     ]
+    site_link = f'<a href="{html.escape(edition.site_url)}">{html.escape(edition.site_url)}</a>'
+    lang = html.escape(edition.locale)
     body_html = (
-        '<!doctype html><html><body style="margin:0;background:#f6f7f9;font-family:system-ui,sans-serif;color:#222">'
+        f'<!doctype html><html lang="{lang}"><body '
+        'style="margin:0;background:#f6f7f9;font-family:system-ui,sans-serif;color:#222">'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">'
         '<table role="presentation" width="600" cellpadding="0" cellspacing="0" '
         'style="max-width:600px;background:#fff;padding:24px">'
         f'<tr><td><h1 style="font-size:22px;margin:0 0 4px">{html.escape(name)}</h1>'
-        f'<p style="color:#5f6368;margin:0 0 12px">New deals since your last digest · {html.escape(edition.date)}</p>'
+        f'<p style="color:#5f6368;margin:0 0 12px">{html.escape(_("New deals since your last digest"))} · '
+        f"{html.escape(day)}</p>"
         f"</td></tr>{''.join(cards)}"
         '<tr><td style="padding-top:20px;color:#5f6368;font-size:12px;line-height:1.5">'
-        f'You get this because you subscribed at <a href="{html.escape(edition.site_url)}">'
-        f"{html.escape(edition.site_url)}</a>.<br>"
-        f'<a href="{html.escape(preferences_url)}">Choose categories and how often</a> · '
-        f'<a href="{html.escape(unsubscribe_url)}">Unsubscribe</a><br>'
+        f"{html.escape(why) % {'url': site_link}}<br>"
+        f'<a href="{html.escape(preferences_url)}">{html.escape(choose_text)}</a> · '
+        f'<a href="{html.escape(unsubscribe_url)}">{html.escape(_("Unsubscribe"))}</a><br>'
         f"{html.escape(disclosure)}<br>{html.escape(edition.postal_address)}</td></tr>"
         "</table></td></tr></table></body></html>"
     )
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = f"{name}: {len(items)} new deal{'s' if len(items) != 1 else ''} ({edition.date})"
+    message["Subject"] = ngettext(
+        "%(site)s: %(num)d new deal (%(date)s)", "%(site)s: %(num)d new deals (%(date)s)", len(items)
+    ) % {"site": name, "num": len(items), "date": day}
     message["From"] = edition.sender
     message["To"] = to
     message["Date"] = formatdate(now.timestamp(), localtime=False)

@@ -13,15 +13,20 @@ import logging
 import smtplib
 import socket
 import ssl
+import textwrap
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
 
+from ..formatting import format_datetime
+from ..i18n import gettext as _
+from .language import Language
 from .settings import Settings
 
 log = logging.getLogger("affsite.endpoint.mail")
@@ -41,11 +46,21 @@ def sender_domain(settings: Settings) -> str:
 
 
 def confirmation_message(
-    settings: Settings, to: str, confirm_url: str, unsubscribe_url: str, *, message_id: str | None = None
+    settings: Settings,
+    to: str,
+    confirm_url: str,
+    unsubscribe_url: str,
+    *,
+    expires: datetime,
+    language: Language,
+    message_id: str | None = None,
 ) -> EmailMessage:
+    """The double opt-in mail, in the site's language (the catalog language.py activated); `expires` is shown in the
+    site's time zone as its locale writes a date."""
     name = settings.display_name
+    until = format_datetime(expires, language.lang, language.timezone)
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = f"Please confirm your subscription to {name}"
+    message["Subject"] = _("Please confirm your subscription to %(site)s") % {"site": name}
     message["From"] = settings.sender
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
@@ -53,15 +68,27 @@ def confirmation_message(
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(
-        f"Hello,\n\n"
-        f"someone, hopefully you, asked to receive the {name} newsletter at this address.\n"
-        f"To confirm, open this link and press the button on the page:\n\n"
-        f"  {confirm_url}\n\n"
-        f"The link works for {settings.confirm_ttl_hours} hours. If you did not ask for this, ignore this\n"
-        f"mail: you will not hear from us again.\n\n"
-        f"Unsubscribe at any time: {unsubscribe_url}\n"
-    )
+    paragraphs = [
+        _("Hello,"),
+        _(
+            "Someone, hopefully you, asked to receive the %(site)s newsletter at this address. To confirm, open "
+            "this link and press the button on the page:"
+        )
+        % {"site": name},
+        f"  {confirm_url}",
+        # Translators: %(time)s is a date and time with its zone, as "Dec 4, 2026, 10:00 AM EST"
+        _(
+            "The link works until %(time)s. If you did not ask for this, ignore this mail: you will not hear from us again."
+        )
+        % {"time": until},
+        _("Unsubscribe at any time: %(url)s") % {"url": unsubscribe_url},
+    ]
+    # lines of at most 78 characters as mail readers expect (RFC 5322), URLs unbroken so they stay clickable
+    wrapped = [
+        p if p.startswith(" ") else textwrap.fill(p, 78, break_long_words=False, break_on_hyphens=False)
+        for p in paragraphs
+    ]
+    message.set_content("\n\n".join(wrapped) + "\n")
     return message
 
 

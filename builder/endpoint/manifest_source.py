@@ -3,6 +3,7 @@
 A file is re-read when its mtime or size changes; a URL is asked with `If-None-Match` / `If-Modified-Since`
 so an
 unchanged manifest costs a 304. A manifest that cannot be read or parsed keeps the last good one in service.
+`on_change` is told of every manifest put in service (the endpoint follows its language: language.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -33,13 +35,20 @@ class _Version:
 
 
 class ManifestSource:
-    def __init__(self, location: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        location: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_change: Callable[[Manifest], None] | None = None,
+    ) -> None:
         self.location = location
         self.is_url = location.startswith(("http://", "https://"))
         self.current: Manifest = EMPTY
         self.loaded = False
         self._version = _Version()
         self._transport = transport
+        self._on_change = on_change
 
     async def refresh(self) -> bool:
         """Load the manifest if it changed; True when a new one is in service. Never raises."""
@@ -56,6 +65,8 @@ class ManifestSource:
             return False
         self.current = manifest
         self.loaded = True
+        if self._on_change is not None:
+            self._on_change(manifest)
         log.info("manifest loaded", extra={"items": len(manifest.items), "generated_at": manifest.generated_at})
         return True
 

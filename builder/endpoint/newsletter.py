@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .. import i18n
 from ..content import load_site
 from ..errors import UsageError
 from ..manifest import MANIFEST_NAME, ManifestError, parse_manifest
+from ..themes import Theme
 from . import digest, outbox
 from .store import Store
 from .tokens import Signer
@@ -73,6 +75,8 @@ def send(
     except ManifestError as exc:
         raise UsageError(f"{manifest_path}: {exc}") from None
 
+    # the digest speaks the site's language, with the site's own catalog over the theme's, as its pages do
+    i18n.activate(i18n.load_catalogs(Theme.of_site(root), settings.lang))
     site_url = settings.root_url.rstrip("/")
     public = os.environ.get("AFFSITE_PUBLIC_URL", "").strip().rstrip("/") or site_url
     sender = os.environ.get("SMTP_FROM", "").strip() or f"newsletter@{urlsplit(site_url).hostname or 'localhost'}"
@@ -83,6 +87,7 @@ def send(
         postal_address=mail.postal_address,
         locale=settings.lang,
         date=now.strftime("%Y-%m-%d"),
+        timezone=settings.tz,
     )
     items = digest.digest_items(manifest)
     signer = Signer(secret)

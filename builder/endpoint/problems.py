@@ -1,4 +1,8 @@
-"""Errors as clients see them: one JSON shape `{"error": {"code", "message", "request_id"}}` and a status."""
+"""Errors as clients see them: one JSON shape `{"error": {"code", "message", "request_id"}}` and a status.
+
+These JSON problem details are for programs (the site's script, API clients, monitoring) and stay English whatever
+the site's language: their `code` is what a program acts on. What people see (the pages for form posts and mail
+links, app.py) is in the site's language."""
 
 from __future__ import annotations
 

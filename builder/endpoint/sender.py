@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from . import outbox
+from .language import SiteLanguage
 from .mail import Mailer, MailError, confirmation_message, sender_domain
 from .settings import Settings
 from .store import Store
@@ -41,8 +42,10 @@ class Sender:
         signer: Signer,
         mailer: Mailer,
         clock: Callable[[], datetime],
+        language: SiteLanguage | None = None,
     ) -> None:
         self._store = store
+        self._language = language or SiteLanguage()
         self._settings = settings
         self._signer = signer
         self._mailer = mailer
@@ -165,6 +168,8 @@ class Sender:
                 target.email,
                 f"{settings.public_base}/api/confirm?token={confirm}",
                 f"{settings.public_base}/api/unsubscribe?token={unsubscribe}",
+                expires=expires,
+                language=self._language.current,
                 message_id=message_id,
             )
         if mail.message is None or self._store.subscriber_email(mail.subscriber_id, "confirmed") is None:
