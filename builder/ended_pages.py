@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ended import Ledger, ended_listings, listing_digest
+from .i18n import gettext as _
 from .render import PageJob, Planner
 
 RELATED = 4
@@ -37,8 +38,8 @@ class EndedPages:
                         "related": [planner.card(p) for p in current],
                         "canonical": listing.path,
                         "noindex": True,
-                        "title": f"Ended: {listing.title}",
-                        "description": f"This eBay listing has ended: {listing.title}.",
+                        "title": _("Ended: %(title)s") % {"title": listing.title},
+                        "description": _("This eBay listing has ended: %(title)s.") % {"title": listing.title},
                         "og_image": image,
                         "structured_data": [planner.breadcrumbs(*trail, (listing.title, listing.path))],
                     },

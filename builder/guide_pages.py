@@ -16,16 +16,19 @@ from typing import Any
 from .catalog.normalize import Product
 from .guide_data import Pick, aspect, pick_key
 from .guides import Block, Comparison, DealGrid, Guide, ProductBox, summary_digest
-from .render import Card, PageJob, Planner, product_json_ld
+from .i18n import N_
+from .i18n import gettext as _
+from .render import Card, PageJob, Planner, paged, product_json_ld
 
 PER_PAGE = 12
+# The comparison table's row names, marked for the catalog (N_) and translated when a page is planned.
 ROW_LABELS = {
-    "price": "Price",
-    "condition": "Condition",
-    "shipping": "Shipping",
-    "seller_rating": "Seller rating",
-    "format": "Format",
-    "ends": "Ends",
+    "price": N_("Price"),
+    "condition": N_("Condition"),
+    "shipping": N_("Shipping"),
+    "seller_rating": N_("Seller rating"),
+    "format": N_("Format"),
+    "ends": N_("Ends"),
 }
 
 
@@ -104,7 +107,7 @@ class GuidePages:
                 "structured_data": [
                     article_json_ld(guide, planner, og_image),
                     *([products_json_ld(guide, shown, planner)] if shown else []),
-                    planner.breadcrumbs(("Guides", "/guides/"), (guide.meta.title, guide.path)),
+                    planner.breadcrumbs((_("Guides"), "/guides/"), (guide.meta.title, guide.path)),
                 ],
             },
             guide.source,
@@ -121,13 +124,13 @@ class GuidePages:
             view.cards = [card(p) for p in pick.products]
             view.empty = None if view.cards else pick.empty
         elif isinstance(spec, Comparison):
-            view.rows = [(name, ROW_LABELS[name]) for name in spec.rows]
+            view.rows = [(name, _(ROW_LABELS[name])) for name in spec.rows]
             for i, column in enumerate(spec.columns):
                 pick = picks.get(pick_key(guide, block, i), Pick(empty="no data"))
                 made = card(pick.products[0]) if pick.products else None
                 values = {name: aspect(pick, name) for name in spec.aspects}
                 inputs.append(repr(sorted(values.items())))
-                label = column.label or (made.p.title if made else "No listing")
+                label = column.label or (made.p.title if made else _("No listing"))
                 view.columns.append(Column(label, made, None, values, pick.empty if made is None else None))
         for c in [*view.cards, *(col.card for col in view.columns if col.card)]:
             if c.p.item_id in products:
@@ -151,10 +154,13 @@ class GuidePages:
                 "prev": None if number == 1 else ("/guides/" if number == 2 else f"/guides/page/{number - 1}/"),
                 "next": None if number == count else f"/guides/page/{number + 1}/",
             }
-            title = "Buying guides" if number == 1 else f"Buying guides (page {number} of {count})"
+            title, description = _("Buying guides"), _("How to choose, with the listings on eBay that fit.")
+            trail = [(_("Guides"), "/guides/")]
+            if number > 1:
+                title, description, crumb = paged(title, description, number, count)
+                trail.append((crumb, path))
             image = next((g.meta.image.src for g in chunk if g.meta.image), None)
             og_image = planner.config.site.root_url + planner.build.assets[image] if image else planner.default_image
-            trail = [("Guides", "/guides/")] + ([(f"Page {number}", path)] if number > 1 else [])
             jobs.append(
                 PageJob(
                     path.lstrip("/") + "index.html",
@@ -164,8 +170,7 @@ class GuidePages:
                         "pagination": pagination,
                         "canonical": path,
                         "title": title,
-                        "description": "How to choose, with the listings on eBay that fit."
-                        + (f" Page {number} of {count}." if number > 1 else ""),
+                        "description": description,
                         "og_image": og_image,
                         "lastmod": max(g.meta.modified for g in chunk),
                         "structured_data": [planner.breadcrumbs(*trail)],
@@ -216,6 +221,6 @@ def products_json_ld(guide: Guide, cards: list[Card], planner: Planner) -> dict[
     return {
         "@context": "https://schema.org",
         "@type": "ItemList",
-        "name": f"Listings in {guide.meta.title}",
+        "name": _("Listings in %(guide)s") % {"guide": guide.meta.title},
         "itemListElement": elements,
     }

@@ -11,7 +11,7 @@ which read the catalog `activate` installed for the build. A text without a tran
 msgid); the build lists those texts in one grouped warning (`missing_messages`).
 
 Extraction, for whoever adds or rewords texts (docs/editing.md, "Adding a language"):
-    uv run pybabel extract -F babel.cfg -o builder/theme/locales/messages.pot --sort-output --omit-header -c "Translators:" .
+    uv run pybabel extract -F babel.cfg -o builder/theme/locales/messages.pot --sort-output --omit-header -c Translators: --ignore-dirs '.*' .
     uv run pybabel update -i builder/theme/locales/messages.pot -d builder/theme/locales --no-wrap
 """
 
@@ -204,6 +204,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if _active_catalogs is not None and not _active_catalogs.has(singular):
         _asked.add(singular)
     return _active.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a text for the catalog without translating it (pybabel's default keyword `N_`): for constants, such as
+    labels in a table, that are translated with `gettext` where they are shown."""
+    return message
 
 
 _ = gettext

@@ -13,19 +13,22 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+from babel.numbers import format_percent
 
 from .catalog.normalize import Product
+from .formatting import babel_locale, format_number
+from .i18n import N_, ngettext
 from .i18n import gettext as _
-from .i18n import ngettext
 
 # eBay's graded used conditions, which its answers often give without saying "used" ("Good", "Very Good").
+# N_ marks them for the catalog (pybabel's default keyword) without translating: they are matched in English.
 _USED_GRADES = {
-    2750: "Like New",
-    2990: "Excellent",
-    3010: "Fair",
-    4000: "Very Good",
-    5000: "Good",
-    6000: "Acceptable",
+    2750: N_("Like New"),
+    2990: N_("Excellent"),
+    3010: N_("Fair"),
+    4000: N_("Very Good"),
+    5000: N_("Good"),
+    6000: N_("Acceptable"),
 }
 _USED_WORDS = {grade.lower(): grade for grade in _USED_GRADES.values()}
 _DASH = "\u2013"
@@ -62,27 +65,27 @@ def condition_label(text: str | None, condition_id: int | None = None) -> str | 
     if grade is None and lowered in _USED_WORDS:
         grade = _USED_WORDS[lowered]
     if grade is not None and lowered == grade.lower():
-        return f"Used {_DASH} {grade}"
+        # Translators: a used item's condition, %(grade)s one of eBay's grades ("Used – Very Good").
+        return _("Used – %(grade)s") % {"grade": _(grade)}
     return text.replace(" - ", f" {_DASH} ")
 
 
-def count_noun(count: int, singular: str, plural: str | None = None) -> str:
-    """ "1 rating", "1,018 ratings"."""
-    word = singular if count == 1 else (plural or singular + "s")
-    return f"{count:,} {word}"
-
-
-def seller_rating(percent: Decimal | None, score: int | None) -> str | None:
+def seller_rating(percent: Decimal | None, score: int | None, lang: str = "en") -> str | None:
     """The seller's feedback as a shopper reads it, or None when it says nothing.
 
     eBay gives feedbackPercentage 0.0 to a seller with no rated sales in the last twelve months, which is no rating
     at all, not a bad one: then only the number of ratings is shown ("3 ratings"), and nothing for a seller with none.
     """
-    ratings = count_noun(score, "rating") if score else None
-    if percent is None or percent <= 0 or not score:
+    if not score:
+        return None
+    ratings = ngettext("%(num)s rating", "%(num)s ratings", score) % {"num": format_number(score, lang)}
+    if percent is None or percent <= 0:
         return ratings
-    shown = f"{percent:.1f}".removesuffix(".0")
-    return f"{shown}% positive · {ratings}"
+    # One decimal at most, as eBay shows it ("99.5%", "100%"), in the page's language ("99,5 %").
+    share = percent.quantize(Decimal("0.1")) / 100
+    shown = format_percent(share, locale=babel_locale(lang), decimal_quantization=False)
+    # Translators: the seller's eBay feedback, "99.5% positive · 1,018 ratings".
+    return _("%(percent)s positive · %(ratings)s") % {"percent": shown, "ratings": ratings}
 
 
 def price_label(product: Product) -> str | None:
@@ -90,7 +93,7 @@ def price_label(product: Product) -> str | None:
     eBay did not give the number of bids, "Current bid", which is true either way."""
     if not product.is_auction:
         return None
-    return "Starting bid" if product.bid_count == 0 else "Current bid"
+    return _("Starting bid") if product.bid_count == 0 else _("Current bid")
 
 
 def bids(product: Product) -> str | None:
@@ -113,7 +116,10 @@ def buy_text(product: Product) -> str:
 
 def format_text(product: Product) -> str:
     """ "Buy It Now", "Auction", "Auction or Buy It Now", with "accepts offers" when the seller does."""
-    text = "Buy It Now"
+    text = _("Buy It Now")
     if product.is_auction:
-        text = "Auction or Buy It Now" if product.is_fixed_price else "Auction"
-    return text + (" · accepts offers" if product.accepts_offers else "")
+        text = _("Auction or Buy It Now") if product.is_fixed_price else _("Auction")
+    if product.accepts_offers:
+        # Translators: %(format)s is "Buy It Now", "Auction" or "Auction or Buy It Now".
+        return _("%(format)s · accepts offers") % {"format": text}
+    return text

@@ -13,6 +13,7 @@ from jinja2.runtime import Context
 
 from .catalog.normalize import Money
 from .formatting import babel_locale, format_money
+from .i18n import gettext as _
 
 # Upper bounds of the bands, in the site's currency; the last band has no upper bound.
 PRICE_BANDS = (50, 100, 250, 500, 1000)
@@ -25,10 +26,14 @@ def price_band(price: Money, lang: str) -> str:
     for upper in PRICE_BANDS:
         if amount < upper:
             if lower is None:
-                return f"Under {_whole(upper, price.currency, lang)}"
-            return f"{_whole(lower, price.currency, lang)} to {_whole(upper, price.currency, lang)}"
+                # Translators: a band of the search's price filter; no comma (it ends a filter value).
+                return _("Under %(price)s") % {"price": _whole(upper, price.currency, lang)}
+            low, high = _whole(lower, price.currency, lang), _whole(upper, price.currency, lang)
+            # Translators: a band of the search's price filter; no comma (it ends a filter value).
+            return _("%(low)s to %(high)s") % {"low": low, "high": high}
         lower = upper
-    return f"{_whole(PRICE_BANDS[-1], price.currency, lang)} and over"
+    # Translators: a band of the search's price filter; no comma (it ends a filter value).
+    return _("%(price)s and over") % {"price": _whole(PRICE_BANDS[-1], price.currency, lang)}
 
 
 @pass_context

@@ -44,13 +44,13 @@ from .present import (
     bids,
     buy_text,
     condition_label,
-    count_noun,
     country_name,
     format_text,
     price_label,
     seller_rating,
 )
 from .price_bands import price_band_filter
+from .script_texts import script_texts
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
 
@@ -155,10 +155,8 @@ def make_environment(theme: Theme) -> Environment:
         bids=bids,
         buy_text=buy_text,
         condition_label=condition_label,
-        count_noun=count_noun,
         format_text=format_text,
         price_label=price_label,
-        seller_rating=seller_rating,
     )
     env.filters["price_band"] = price_band_filter  # the site search's price filter (search_index.py)
     return env
@@ -216,6 +214,8 @@ class Renderer:
         # Imported macros see environment globals but not the render context: helpers they need live here.
         env.globals["money"] = money
         env.globals["country"] = lambda code: country_name(code, lang)
+        env.globals["seller_rating"] = lambda percent, score: seller_rating(percent, score, lang)
+        env.globals["script_texts"] = lambda *scripts: script_texts(lang, *scripts)
         env.filters["stamp"] = stamp
         env.filters["number"] = lambda value: format_number(value, lang)
         env.filters["percent"] = lambda value: format_percentage(value, lang)
@@ -320,7 +320,7 @@ def navigation(site: Site) -> list[NavLink]:
     links += [
         NavLink(p.meta.title, f"/{p.slug}/") for p in site.pages if p.meta.nav_order is not None and not p.meta.legal
     ]
-    links += [NavLink("Guides", "/guides/")] if site.guides else []
+    links += [NavLink(gettext("Guides"), "/guides/")] if site.guides else []
     links += [NavLink(n.title, n.url) for n in site.config.site.nav]
     seen: set[str] = set()
     unique = []
@@ -520,7 +520,7 @@ class Planner:
                 PageJob(
                     "newsletter/thanks/index.html",
                     "thanks.html",
-                    {"canonical": None, "title": "Check your inbox", "description": "", "og_image": self.default_image},
+                    {"canonical": None, "title": gettext("Check your inbox"), "description": "", "og_image": self.default_image},
                     "the newsletter thank-you page",
                     [self.default_image],
                 )
@@ -548,14 +548,13 @@ class Planner:
                 "prev": None if number == 1 else (f"/{slug}/" if number == 2 else f"/{slug}/page/{number - 1}/"),
                 "next": None if number == count else f"/{slug}/page/{number + 1}/",
             }
-            title = category.title if number == 1 else f"{category.title} (page {number} of {count})"
-            # Page 2+ get a description of their own: search engines treat pages with one description as duplicates.
-            description = category.description or f"Current {category.title} listings on eBay."
+            title, description, trail = category.title, category.description, [(category.title, f"/{slug}/")]
+            if not description:
+                description = gettext("Current %(category)s listings on eBay.") % {"category": category.title}
             if number > 1:
-                page_of = gettext("Page %(number)s of %(count)s") % {"number": number, "count": count}
-                description = f"{description} {page_of}."
+                title, description, crumb = paged(title, description, number, count)
+                trail.append((crumb, path))
             image = next((p.image_url for p in chunk if p.image_url), self.default_image)
-            trail = [(category.title, f"/{slug}/")] + ([(f"Page {number}", path)] if number > 1 else [])
             jobs.append(
                 PageJob(
                     path.lstrip("/") + "index.html",
@@ -623,6 +622,18 @@ class Planner:
         )
 
 
+def paged(title: str, description: str, number: int, count: int) -> tuple[str, str, str]:
+    """Page 2+ of a list: its title, its description and its breadcrumb's name. Each page gets a description of its
+    own: search engines treat pages with one description as duplicates."""
+    values = {"title": title, "number": number, "count": count}
+    # Translators: a page title, "Cameras (page 2 of 5)".
+    paged_title = gettext("%(title)s (page %(number)s of %(count)s)") % values
+    page_of = gettext("Page %(number)s of %(count)s") % values
+    # Translators: a meta description followed by the page's number, "Current Cameras listings on eBay. Page 2 of 5."
+    paged_description = gettext("%(description)s %(page_of)s.") % {"description": description, "page_of": page_of}
+    return paged_title, paged_description, gettext("Page %(number)s") % values
+
+
 def plan_pages(build: BuildContext, catalog: Catalog, page_types: Iterable[PageType] = ()) -> list[PageJob]:
     """Every page of the site as a job (the feed, sitemap and robots.txt are made separately)."""
     return Planner(build, catalog, page_types).jobs()
@@ -635,9 +646,14 @@ def _product_description(product: Product) -> str:
     price is shown in the page's price box (with its age, hidden once stale) and in the JSON-LD Offer, which says
     until when it holds (priceValidUntil).
     """
-    condition = f"{product.condition}, " if product.condition else ""
-    how = "auction" if product.is_auction else "Buy It Now"
-    return f"{product.title}: {condition}{how} on eBay. See the current price and details."
+    values = {"title": product.title, "condition": product.condition}
+    if product.is_auction:
+        if product.condition:
+            return gettext("%(title)s: %(condition)s, auction on eBay. See the current price and details.") % values
+        return gettext("%(title)s: auction on eBay. See the current price and details.") % values
+    if product.condition:
+        return gettext("%(title)s: %(condition)s, Buy It Now on eBay. See the current price and details.") % values
+    return gettext("%(title)s: Buy It Now on eBay. See the current price and details.") % values
 
 
 def product_json_ld(

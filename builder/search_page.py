@@ -4,6 +4,7 @@ sitemap (a results page has nothing of its own for search engines)."""
 
 from __future__ import annotations
 
+from .i18n import gettext as _
 from .render import PageJob, Planner
 
 SEARCH_PATH = "/search/"
@@ -18,8 +19,8 @@ class SearchPage:
                 {
                     "canonical": SEARCH_PATH,
                     "noindex": True,
-                    "title": "Search",
-                    "description": f"Search the listings of {planner.config.site.title}.",
+                    "title": _("Search"),
+                    "description": _("Search the listings of %(site)s.") % {"site": planner.config.site.title},
                     "og_image": planner.default_image,
                     "categories": planner.build.site.categories,
                 },

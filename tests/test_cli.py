@@ -237,7 +237,8 @@ def test_check_reports_the_language_its_catalogs_and_a_mismatch(tmp_path: Path) 
     result = _affsite("check", "--root", str(root), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "language: de-DE (set in site.yaml); time zone: America/New_York; message catalogs: de, en, fr" in lines
+    catalogs = "message catalogs: de, en, es, fr, it, nl, pl"
+    assert f"language: de-DE (set in site.yaml); time zone: America/New_York; {catalogs}" in lines
     assert any(x.startswith(f"site.yaml:{line}: warning: language de-DE is not a language of EBAY_US") for x in lines)
     assert not any("no message catalog" in x for x in lines)
 
@@ -245,6 +246,12 @@ def test_check_reports_the_language_its_catalogs_and_a_mismatch(tmp_path: Path) 
     result = _affsite("check", "--root", str(root), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "language: it-IT (EBAY_IT's default); time zone: UTC; message catalogs: de, en, fr" in lines
-    assert any(x.startswith("site.yaml: warning: no message catalog for it-IT") for x in lines)
-    assert not any("is not a language of" in x for x in lines)
+    assert f"language: it-IT (EBAY_IT's default); time zone: UTC; {catalogs}" in lines
+    assert not any("no message catalog" in x or "is not a language of" in x for x in lines)
+
+    # Catalan on eBay Spain: a language of its own, with no catalog in the theme.
+    (root / "site.yaml").write_text(settings.replace("marketplace: EBAY_US", "marketplace: EBAY_ES\nlanguage: ca-ES"))
+    result = _affsite("check", "--root", str(root), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(x.startswith(f"site.yaml:{line}: warning: no message catalog for ca-ES") for x in lines), lines

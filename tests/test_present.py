@@ -13,7 +13,6 @@ from builder.present import (
     bids,
     buy_text,
     condition_label,
-    count_noun,
     country_name,
     format_text,
     price_label,
@@ -91,8 +90,11 @@ def test_seller_rating_says_something_or_nothing(percent: Decimal | None, score:
     assert seller_rating(percent, score) == line
 
 
-def test_count_noun_singular_plural_and_thousands() -> None:
-    assert [count_noun(n, "rating") for n in (0, 1, 2, 12345)] == ["0 ratings", "1 rating", "2 ratings", "12,345 ratings"]
+def test_seller_rating_numbers_are_the_pages_language() -> None:
+    # No catalog is active here: the words stay English, the numbers are CLDR's German ones.
+    assert seller_rating(Decimal("99.5"), 12345, "de-DE") == "99,5\xa0% positive · 12.345 ratings"
+    assert seller_rating(Decimal("100.0"), 2, "de-DE") == "100\xa0% positive · 2 ratings"
+    assert seller_rating(None, 12345) == "12,345 ratings"
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,10 @@ def test_hostile_title_cannot_break_out_of_markup_or_json_ld(site_dir: SiteDir, 
     html = _product_page(site_dir, "100000000600")
     elements = parse(html)
     scripts = select(elements, "script")
-    # The Product and its BreadcrumbList (issue 12 added the second): data blocks only, no inline script.
-    assert [s.attrs.get("type") for s in scripts if not s.attrs.get("src")] == ["application/ld+json"] * 2
+    # The scripts' texts (script_texts.py), the Product and its BreadcrumbList: data blocks only, no inline script.
+    assert [s.attrs.get("type") for s in scripts if not s.attrs.get("src")] == ["application/json"] + [
+        "application/ld+json"
+    ] * 2
     assert not select(elements, "b")
     product, trail = (json.loads(s.text) for s in select(elements, "script", type="application/ld+json"))
     assert product["name"] == HOSTILE  # the JSON parses back to the exact title

@@ -9,12 +9,13 @@
   var box = document.querySelector(".sort-filter[data-listings]");
   var grid = document.querySelector("main ul.grid");
   if (!box || !grid || !window.fetch) return;
+  var text = window.affsiteText, number = window.affsiteNumber;  // the page's texts (site.js)
   var count = document.querySelector("main p.count");
   var pagination = document.querySelector("main nav.pagination");
   var original = Array.prototype.slice.call(grid.children);
   var originalCount = count ? count.textContent : "";
-  var SORTS = [["", "Featured"], ["price-asc", "Price: low to high"], ["price-desc", "Price: high to low"],
-    ["ending", "Ending soonest"], ["newest", "Newly listed"]];
+  var SORTS = [["", text("featured")], ["price-asc", text("priceAsc")], ["price-desc", text("priceDesc")],
+    ["ending", text("endingSoonest")], ["newest", text("newlyListed")]];
   var LIMIT = 96;
   var items = null;
   var loading = null;
@@ -27,14 +28,14 @@
     return el;
   }
 
-  var sort = element("select", { id: "sf-sort", "aria-label": "Sort listings" });
+  var sort = element("select", { id: "sf-sort", "aria-label": text("sortListings") });
   SORTS.forEach(function (s) { sort.appendChild(element("option", { value: s[0] }, s[1])); });
-  var condition = element("select", { id: "sf-condition", "aria-label": "Condition" });
-  condition.appendChild(element("option", { value: "" }, "Any condition"));
+  var condition = element("select", { id: "sf-condition", "aria-label": text("condition") });
+  condition.appendChild(element("option", { value: "" }, text("anyCondition")));
   function chip(name, label) {
     return element("button", { type: "button", class: "chip", "aria-pressed": "false", "data-chip": name }, label);
   }
-  var chips = [chip("bin", "Buy It Now"), chip("auction", "Auction"), chip("free", "Free shipping")];
+  var chips = [chip("bin", text("buyItNow")), chip("auction", text("auction")), chip("free", text("freeShipping"))];
   var status = element("span", { class: "sort-filter-status", role: "status", "aria-live": "polite" });
   box.appendChild(sort);
   box.appendChild(condition);
@@ -51,7 +52,7 @@
         var seen = {};
         items.forEach(function (it) { if (it.condition) seen[it.condition] = (seen[it.condition] || 0) + 1; });
         Object.keys(seen).sort(function (a, b) { return seen[b] - seen[a] || a.localeCompare(b); }).forEach(function (c) {
-          condition.appendChild(element("option", { value: c }, c + " (" + seen[c] + ")"));
+          condition.appendChild(element("option", { value: c }, text("conditionCount", { condition: c, count: number(seen[c]) })));
         });
         if (state.condition) condition.value = state.condition;
       });
@@ -107,8 +108,8 @@
     if (state.condition) query.set("condition", state.condition);
     if (state.format) query.set("format", state.format);
     if (state.free) query.set("free", "1");
-    var text = query.toString();
-    history.replaceState(null, "", location.pathname + (text ? "?" + text : ""));
+    var search = query.toString();
+    history.replaceState(null, "", location.pathname + (search ? "?" + search : ""));
   }
 
   function show() {
@@ -138,12 +139,12 @@
       guard(template.content);
       grid.replaceChildren(template.content);
       if (pagination) pagination.hidden = true;
-      var text = chosen.length + " of " + items.length + " listings" +
-        (chosen.length > LIMIT ? ", the first " + LIMIT + " shown" : "");
-      if (count) count.textContent = text;
-      status.textContent = text;
+      var values = { shown: number(chosen.length), num: number(items.length), limit: number(LIMIT) };
+      var line = text(chosen.length > LIMIT ? "matchingFirst" : "matching", values, items.length);
+      if (count) count.textContent = line;
+      status.textContent = line;
     }).catch(function () {
-      status.textContent = "Sorting is not available right now.";
+      status.textContent = text("sortingUnavailable");
     });
   }
 

@@ -12,8 +12,13 @@
   var status = document.querySelector("[data-status]");
   var list = document.querySelector("[data-results]");
   var lang = document.documentElement.lang || "en";
-  var FILTERS = [["category", "Category"], ["condition", "Condition"], ["format", "Format"], ["price", "Price"],
-    ["shipping", "Shipping"]];
+  var text = window.affsiteText, number = window.affsiteNumber;  // the page's texts (site.js)
+  var FILTERS = [["category", text("category")], ["condition", text("condition")], ["format", text("format")],
+    ["price", text("price")], ["shipping", text("shipping")]];
+  // The cheapest price band's value ("Under $50"), as price_bands.py words it in this language.
+  var under = new RegExp("^" + text("bandUnder").split("%(price)s").map(function (part) {
+    return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }).join(".*") + "$");
   var PAGE = 24;
   var pagefind = null;
   var sequence = 0;
@@ -25,7 +30,7 @@
   function bandKey(value) {
     var digits = value.replace(/[.,\s\u00a0\u202f]/g, "").match(/\d+/);
     var n = digits ? parseInt(digits[0], 10) : 0;
-    return /^Under/.test(value) ? n - 0.5 : n;
+    return under.test(value) ? n - 0.5 : n;
   }
 
   function buildFilters(all) {
@@ -72,9 +77,9 @@
 
   function age(fetched) {
     var minutes = Math.max(0, Math.round((Date.now() - Date.parse(fetched)) / 60000));
-    if (minutes < 60) return minutes <= 1 ? "just now" : minutes + " min ago";
-    var hours = Math.round(minutes / 60);
-    return hours + " h ago";
+    if (minutes <= 1) return text("justNow");
+    if (minutes < 60) return text("ago", { time: text("minutes", { num: number(minutes) }) });
+    return text("ago", { time: text("hours", { num: number(Math.round(minutes / 60)) }) });
   }
 
   function priceLine(meta) {
@@ -82,20 +87,20 @@
     line.className = "search-price";
     if (meta.amount && meta.currency && fresh(meta)) {
       var amount = document.createElement("strong");
-      var text;
+      var shown;
       try {
-        text = new Intl.NumberFormat(lang, { style: "currency", currency: meta.currency }).format(Number(meta.amount));
-      } catch (e) { text = meta.amount + " " + meta.currency; }
-      amount.textContent = (meta.auction ? "Bid " : "") + text;
+        shown = new Intl.NumberFormat(lang, { style: "currency", currency: meta.currency }).format(Number(meta.amount));
+      } catch (e) { shown = meta.amount + " " + meta.currency; }
+      amount.textContent = meta.auction ? text("bid", { price: shown }) : shown;
       var when = document.createElement("time");
       when.dateTime = meta.fetched;
       when.title = meta.fetched.replace("T", " ").replace("Z", " UTC");
-      when.textContent = "price checked " + age(meta.fetched);
+      when.textContent = text("priceChecked", { time: age(meta.fetched) });
       line.appendChild(amount);
       line.appendChild(document.createTextNode(" · "));
       line.appendChild(when);
     } else {
-      line.textContent = "Check the current price on eBay";
+      line.textContent = text("checkPrice");
     }
     return line;
   }
@@ -117,7 +122,8 @@
     }
     var title = document.createElement("span");
     title.className = "search-title";
-    title.textContent = (meta.kind === "category" ? "Category: " : "") + (meta.title || data.url);
+    var name = meta.title || data.url;
+    title.textContent = meta.kind === "category" ? text("categoryResult", { title: name }) : name;
     link.appendChild(title);
     li.appendChild(link);
     if (meta.kind === "listing") li.appendChild(priceLine(meta));
@@ -133,8 +139,8 @@
         query.append(pair[0], box.value);
       });
     });
-    var text = query.toString();
-    history.replaceState(null, "", location.pathname + (text ? "?" + text : ""));
+    var search = query.toString();
+    history.replaceState(null, "", location.pathname + (search ? "?" + search : ""));
   }
 
   function run(more) {
@@ -146,7 +152,7 @@
     remember();
     if (!term && !Object.keys(filters).length) {
       list.textContent = "";
-      status.textContent = "Type what you are looking for, or pick a filter.";
+      status.textContent = text("typeSomething");
       return;
     }
     var options = { filters: filters };
@@ -159,20 +165,21 @@
         list.textContent = "";
         data.forEach(function (d) { list.appendChild(item(d)); });
         var count = results.length;
-        status.textContent = count === 0 ? "No results." : count + (count === 1 ? " result" : " results") +
-          (term ? " for \u201c" + term + "\u201d" : "") + (count > shown ? ", showing " + shown : "") + ".";
+        var which = "results" + (term ? "For" : "") + (count > shown ? "Showing" : "");
+        status.textContent = count === 0 ? text("noResults")
+          : text(which, { num: number(count), term: term, shown: number(shown) }, count);
         if (count > shown) {
           var li = document.createElement("li");
           var button = document.createElement("button");
           button.type = "button";
           button.className = "search-more";
-          button.textContent = "Show more results";
+          button.textContent = text("showMore");
           button.addEventListener("click", function () { shown += PAGE; run(true); });
           li.appendChild(button);
           list.appendChild(li);
         }
       });
-    }).catch(function () { status.textContent = "Search is not available right now."; });
+    }).catch(function () { status.textContent = text("searchUnavailable"); });
   }
 
   var timer = 0;
@@ -183,7 +190,7 @@
   var start = params();
   input.value = start.get("q") || "";
   sortSelect.value = start.get("sort") || "";
-  status.textContent = "Loading search\u2026";
+  status.textContent = text("loading");
   import("/pagefind/pagefind.js").then(function (module) {
     pagefind = module;
     return pagefind.options({ excerptLength: 0 }).then(function () { return pagefind.filters(); });
@@ -192,6 +199,6 @@
     form.setAttribute("data-ready", "");
     run(false);
   }).catch(function () {
-    status.textContent = "Search is not available right now. Browse the categories below.";
+    status.textContent = text("searchUnavailableBrowse");
   });
 })();

@@ -4,9 +4,35 @@
    2. Relative times: a static page shows exact times ("2026-12-02 04:00 UTC"); on the reader's clock they read
       "2 h ago" and "in 3 h", the exact time kept in the title.
    3. Click beacon and newsletter: tell the endpoint which listing was opened (never delays the click) and submit the
-      sign-up form without leaving the page. Without script, links and the form still work. */
+      sign-up form without leaving the page. Without script, links and the form still work.
+   The texts the scripts show are the page's, in its language (script_texts.py): `affsiteText` here, which
+   filters.js and search.js use too (base.html loads this script before theirs). */
 (function () {
   "use strict";
+  var lang = document.documentElement.lang || "en";
+  var texts = {};
+  try {
+    texts = JSON.parse(document.getElementById("affsite-messages").textContent);
+  } catch (e) { /* a page without the texts (an old template override): the names show, nothing breaks */ }
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
+
+  // text("ago", {time: "3 h"}) -> "3 h ago"; a text with plural forms picks the one for `count` (CLDR categories).
+  function text(name, values, count) {
+    var found = texts[name];
+    if (found && typeof found === "object") {
+      found = found[plurals && count !== undefined ? plurals.select(count) : "other"] || found.other;
+    }
+    return String(found || name).replace(/%\((\w+)\)s/g, function (all, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
+    });
+  }
+
+  function number(n) {
+    try { return new Intl.NumberFormat(lang).format(n); } catch (e) { return String(n); }
+  }
+  window.affsiteText = text;
+  window.affsiteNumber = number;
+
   function guardPrices() {
     var now = Date.now();
     document.querySelectorAll(".price[data-fetched]").forEach(function (el) {
@@ -25,9 +51,11 @@
 
   function span(ms) {
     var minutes = Math.round(Math.abs(ms) / 60000);
-    if (minutes < 60) return minutes + " min";
+    if (minutes < 60) return text("minutes", { num: number(minutes) });
     var hours = Math.round(minutes / 60);
-    return hours < 48 ? hours + " h" : Math.round(hours / 24) + " days";
+    if (hours < 48) return text("hours", { num: number(hours) });
+    var days = Math.round(hours / 24);
+    return text("days", { num: number(days) }, days);
   }
 
   function relativeTimes() {
@@ -37,9 +65,9 @@
       if (isNaN(at)) return;
       var ms = at - now;
       if (el.getAttribute("data-rel") === "ago") {
-        el.textContent = ms > -60000 ? "just now" : span(ms) + " ago";
+        el.textContent = ms > -60000 ? text("justNow") : text("ago", { time: span(ms) });
       } else if (ms < 7 * 86400000) {  // further off, the date says more than "in 400 days"
-        el.textContent = ms <= 0 ? "now (check eBay)" : "in " + span(ms);
+        el.textContent = ms <= 0 ? text("endsNow") : text("in", { time: span(ms) });
       }
     });
   }
