@@ -178,11 +178,13 @@ def compose(
     lines += [
         "--",
         why % {"url": edition.site_url},
-        f"{choose_text}: {preferences_url}",
+        # Translators: the digest's plain-text footer; %(url)s is the preferences link.
+        _("Choose categories and how often: %(url)s") % {"url": preferences_url},
         _("Unsubscribe in one step: %(url)s") % {"url": unsubscribe_url},
         disclosure,
         edition.postal_address,
     ]
+    since_last = _("New deals since your last digest")  # outside the f-string: pybabel extract does not look inside
     site_link = f'<a href="{html.escape(edition.site_url)}">{html.escape(edition.site_url)}</a>'
     lang = html.escape(edition.locale)
     body_html = (
@@ -192,7 +194,7 @@ def compose(
         '<table role="presentation" width="600" cellpadding="0" cellspacing="0" '
         'style="max-width:600px;background:#fff;padding:24px">'
         f'<tr><td><h1 style="font-size:22px;margin:0 0 4px">{html.escape(name)}</h1>'
-        f'<p style="color:#5f6368;margin:0 0 12px">{html.escape(_("New deals since your last digest"))} · '
+        f'<p style="color:#5f6368;margin:0 0 12px">{html.escape(since_last)} · '
         f"{html.escape(day)}</p>"
         f"</td></tr>{''.join(cards)}"
         '<tr><td style="padding-top:20px;color:#5f6368;font-size:12px;line-height:1.5">'

@@ -26,7 +26,7 @@ class ServerProcess:
             stdout=self._log,
             stderr=self._log,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # generous: a loaded CI machine starts Python slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the endpoint exited with {self.process.returncode}; see {log}")
