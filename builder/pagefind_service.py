@@ -12,6 +12,7 @@ service answers every message with the same message_id, or with a payload of typ
 from __future__ import annotations
 
 import base64
+import contextlib
 import subprocess
 import tempfile
 import threading
@@ -46,10 +47,8 @@ def write_index(records: Sequence[Record], language: str, into: Path) -> int:
             raise RuntimeError(f"{exc}: {told}" if told else str(exc)) from None
         finally:
             service.kill()  # first: a sender blocked on a full pipe then fails instead of waiting for ever
-            try:
+            with contextlib.suppress(OSError):  # the service has gone: nothing left to tell it
                 service.stdin.close()  # type: ignore[union-attr]
-            except OSError:
-                pass  # the service has gone: nothing left to tell it
             service.wait()
 
 

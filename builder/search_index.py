@@ -172,9 +172,7 @@ def _save_records(cache_dir: Path, document: dict[str, Any]) -> None:
         log.warning("could not save the search records in %s: %s", cache_dir, exc.strerror)
 
 
-def update_index(
-    output_dir: Path, cache_dir: Path, lang: str, files: Mapping[str, FileRecord]
-) -> IndexResult | None:
+def update_index(output_dir: Path, cache_dir: Path, lang: str, files: Mapping[str, FileRecord]) -> IndexResult | None:
     """Make the index of the pages in `files` again, unless the present one was made from the same records; None
     when it was kept.
 
