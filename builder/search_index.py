@@ -46,7 +46,10 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = "pagefind"  # the bundle's folder in the output: /pagefind/pagefind.js, its WASM, index and fragments
 ENTRY = "pagefind-entry.json"  # written last by Pagefind: its presence means a complete index
-RECORDS_NAME = "search-records.json"  # in the cache folder: each page's record and the records of the index
+# In the cache folder: each indexable page's inputs digest and record hash, with the digest of the records the
+# present index was made from (read by every build); and the records themselves (read only to make the index).
+HASHES_NAME = "search-pages.json"
+RECORDS_NAME = "search-records.json"
 RECORDS_VERSION = 1
 # Files of the Pagefind bundle that our own search script does not load (Pagefind's ready-made UIs, the
 # playground): left out of the output so that a deploy does not upload ~200 KB nobody requests.
@@ -131,45 +134,76 @@ def _url(relative: str) -> str:
     return "/" + relative.removesuffix("index.html")
 
 
-def site_records(output_dir: Path, files: Mapping[str, FileRecord], cached: Mapping[str, Any]) -> dict[str, Any]:
-    """The record (or None) of every page that may be indexed, by path: from `cached` ([digest, record] by path)
-    when the page's inputs digest is the same, else read from the page the build wrote."""
-    records: dict[str, Any] = {}
-    root = f"{output_dir}/"
+def _record_hash(record: Record | None) -> str | None:
+    return None if record is None else hashlib.blake2b(orjson.dumps(record), digest_size=16).hexdigest()
+
+
+@dataclass
+class _Pages:
+    """The pages that may be indexed: [inputs digest, record hash or None] by path, and the records read now."""
+
+    hashes: dict[str, list[str | None]]
+    read: dict[str, Record | None]
+
+    def digest(self) -> str:
+        """Of what the index would be made from: every record, by path (the order they are given to Pagefind)."""
+        hashes = [f"{path} {entry[1]}" for path, entry in sorted(self.hashes.items()) if entry[1] is not None]
+        return hashlib.blake2b("\n".join(hashes).encode(), digest_size=16).hexdigest()
+
+
+def _read_page(output_dir: Path, relative: str) -> Record | None:
+    with open(f"{output_dir}/{relative}", "rb") as page:
+        return page_record(_url(relative), page.read())
+
+
+def _site_pages(output_dir: Path, files: Mapping[str, FileRecord], known: Mapping[str, Any]) -> _Pages:
+    """The hash of every indexable page's record: from `known` when the page's inputs digest is the same, else read
+    from the page the build wrote."""
+    pages = _Pages({}, {})
     for relative, file in files.items():
         if not _CANDIDATE.fullmatch(relative):
             continue
-        known = cached.get(relative)
-        if file.digest and known is not None and known[0] == file.digest:
-            records[relative] = known
+        entry = known.get(relative)
+        if file.digest and entry is not None and entry[0] == file.digest:
+            pages.hashes[relative] = entry
             continue
-        with open(root + relative, "rb") as page:
-            records[relative] = [file.digest, page_record(_url(relative), page.read())]
-    return records
+        record = pages.read[relative] = _read_page(output_dir, relative)
+        pages.hashes[relative] = [file.digest, _record_hash(record)]
+    return pages
 
 
-def records_digest(records: Mapping[str, Any]) -> str:
-    """Of what the index would be made from: every record, in the order they are given to Pagefind."""
-    indexed = [records[path][1] for path in sorted(records) if records[path][1] is not None]
-    return hashlib.blake2b(orjson.dumps(indexed), digest_size=16).hexdigest()
-
-
-def _load_records(cache_dir: Path) -> dict[str, Any]:
+def _load(path: Path, output_dir: Path) -> dict[str, Any]:
+    """A cache file of this module, if it is of this version and of this output folder."""
     try:
-        document = orjson.loads((cache_dir / RECORDS_NAME).read_bytes())
+        document = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}
     if not isinstance(document, dict) or document.get("version") != RECORDS_VERSION:
         return {}
-    return document
+    return document if document.get("output") == str(output_dir) else {}
 
 
-def _save_records(cache_dir: Path, document: dict[str, Any]) -> None:
+def _save(path: Path, output_dir: Path, document: dict[str, Any]) -> None:
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_dir / RECORDS_NAME, orjson.dumps(document))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, orjson.dumps({"version": RECORDS_VERSION, "output": str(output_dir), **document}))
     except OSError as exc:
-        log.warning("could not save the search records in %s: %s", cache_dir, exc.strerror)
+        log.warning("could not save the search records in %s: %s", path.parent, exc.strerror)
+
+
+def _all_records(output_dir: Path, cache_dir: Path, pages: _Pages) -> dict[str, Record]:
+    """Every indexable page's record, by path: read now, or kept from the last index made (read again if lost)."""
+    kept = _load(cache_dir / RECORDS_NAME, output_dir).get("records", {})
+    records: dict[str, Record] = {}
+    for path, (_digest, wanted) in pages.hashes.items():
+        if wanted is None:
+            continue
+        record = pages.read[path] if path in pages.read else kept.get(path)
+        if record is None or _record_hash(record) != wanted:
+            record = _read_page(output_dir, path)
+        if record is not None:
+            records[path] = record
+    return records
 
 
 def update_index(output_dir: Path, cache_dir: Path, lang: str, files: Mapping[str, FileRecord]) -> IndexResult | None:
@@ -179,21 +213,21 @@ def update_index(output_dir: Path, cache_dir: Path, lang: str, files: Mapping[st
     Raises OSError or RuntimeError when Pagefind cannot run (no binary for this platform, a failed index).
     """
     started = time.perf_counter()
-    saved = _load_records(cache_dir)
-    same_output = saved.get("output") == str(output_dir)
-    records = site_records(output_dir, files, saved.get("pages", {}) if same_output else {})
-    digest = records_digest(records)
-    document = {"version": RECORDS_VERSION, "output": str(output_dir), "pages": records, "index": None}
-    if same_output and saved.get("index") == digest and index_present(output_dir):
-        if saved.get("pages") != records:
-            _save_records(cache_dir, {**document, "index": digest})
+    hashes_file = cache_dir / HASHES_NAME
+    saved = _load(hashes_file, output_dir)
+    pages = _site_pages(output_dir, files, saved.get("pages", {}))
+    digest = pages.digest()
+    if saved.get("index") == digest and index_present(output_dir):
+        if saved.get("pages") != pages.hashes:
+            _save(hashes_file, output_dir, {"index": digest, "pages": pages.hashes})
         return None
-    _save_records(cache_dir, document)  # no index recorded until the new one is in place
-    indexed = [records[path][1] for path in sorted(records) if records[path][1] is not None]
+    records = _all_records(output_dir, cache_dir, pages)
+    _save(hashes_file, output_dir, {"index": None, "pages": pages.hashes})  # no index recorded until it is in place
+    _save(cache_dir / RECORDS_NAME, output_dir, {"records": records})
     fresh = output_dir / f".{INDEX_DIR}.new-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     try:
-        pages = _index(indexed, fresh, lang)
+        count = _index([records[path] for path in sorted(records)], fresh, lang)
         for name in _UNUSED:
             target = fresh / name
             if target.is_dir():
@@ -203,8 +237,8 @@ def update_index(output_dir: Path, cache_dir: Path, lang: str, files: Mapping[st
         _swap(fresh, output_dir / INDEX_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    _save_records(cache_dir, {**document, "index": digest})
-    return IndexResult(pages, time.perf_counter() - started)
+    _save(hashes_file, output_dir, {"index": digest, "pages": pages.hashes})
+    return IndexResult(count, time.perf_counter() - started)
 
 
 def _index(records: list[Record], into: Path, lang: str) -> int:
