@@ -3,6 +3,8 @@ about prices, and the search page itself. The browser side is in tests/e2e/test_
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import os
 import re
@@ -225,3 +227,39 @@ def test_an_indexer_error_is_a_warning_naming_it(
     assert "Failed to parse p/x/index.html" in warning
     assert (site_dir.output / "index.html").is_file()
     assert not list(site_dir.output.glob(".pagefind*"))  # the half-made index is gone
+
+
+def _fragments(index: Path) -> dict[str, dict[str, Any]]:
+    """Pagefind's per-page files of an index, by URL: the text, metadata and filters it holds for each result."""
+    found = {}
+    for path in (index / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])  # after Pagefind's signature
+        found[fragment["url"]] = fragment
+    return found
+
+
+def test_the_index_holds_what_pagefind_reads_from_the_pages_itself(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
+) -> None:
+    """The records affsite gives Pagefind against Pagefind reading the same pages (as the build did before)."""
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    build_site_fn(site_dir)
+
+    async def read_by_pagefind() -> None:
+        config = IndexConfig(force_language="en", output_path=str(tmp_path / "by-pagefind"))
+        async with PagefindIndex(config) as index:
+            await index.add_directory(str(site_dir.output), glob="{p/*/index.html,*/index.html}")
+
+    asyncio.run(read_by_pagefind())
+    theirs = _fragments(tmp_path / "by-pagefind")
+    ours = _fragments(site_dir.output / INDEX_DIR)
+    assert len(ours) == 39 and set(ours) == set(theirs)
+    for url, fragment in ours.items():
+        expected = theirs[url]
+        if "image" not in fragment["meta"]:  # Pagefind would take the first photo on the page: another listing's
+            expected["meta"].pop("image", None)
+            expected["meta"].pop("image_alt", None)
+        for key in ("content", "meta", "filters", "word_count"):
+            assert fragment[key] == expected[key], (url, key)
