@@ -40,7 +40,7 @@ from .atomic import write_atomic
 from .config import SiteConfig
 from .pagefind_service import Record, write_index
 from .report import BuildReport
-from .state import FileRecord
+from .state import FileRecord, code_version
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +145,10 @@ class _Pages:
     hashes: dict[str, list[str | None]]
     read: dict[str, Record | None]
 
-    def digest(self) -> str:
-        """Of what the index would be made from: every record, by path (the order they are given to Pagefind)."""
-        hashes = [f"{path} {entry[1]}" for path, entry in sorted(self.hashes.items()) if entry[1] is not None]
+    def digest(self, language: str) -> str:
+        """Of what the index would be made from: the language and every record, by path (the order they are given to
+        Pagefind)."""
+        hashes = [language] + [f"{p} {entry[1]}" for p, entry in sorted(self.hashes.items()) if entry[1] is not None]
         return hashlib.blake2b("\n".join(hashes).encode(), digest_size=16).hexdigest()
 
 
@@ -172,21 +173,24 @@ def _site_pages(output_dir: Path, files: Mapping[str, FileRecord], known: Mappin
     return pages
 
 
+def _cache_key(output_dir: Path) -> str:
+    # The affsite code too: a new version may read a page's record differently from the same page.
+    return f"{RECORDS_VERSION}:{code_version()}:{output_dir}"
+
+
 def _load(path: Path, output_dir: Path) -> dict[str, Any]:
-    """A cache file of this module, if it is of this version and of this output folder."""
+    """A cache file of this module, if made by this code for this output folder."""
     try:
         document = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}
-    if not isinstance(document, dict) or document.get("version") != RECORDS_VERSION:
-        return {}
-    return document if document.get("output") == str(output_dir) else {}
+    return document if isinstance(document, dict) and document.get("key") == _cache_key(output_dir) else {}
 
 
 def _save(path: Path, output_dir: Path, document: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, orjson.dumps({"version": RECORDS_VERSION, "output": str(output_dir), **document}))
+        write_atomic(path, orjson.dumps({"key": _cache_key(output_dir), **document}))
     except OSError as exc:
         log.warning("could not save the search records in %s: %s", path.parent, exc.strerror)
 
@@ -216,7 +220,7 @@ def update_index(output_dir: Path, cache_dir: Path, lang: str, files: Mapping[st
     hashes_file = cache_dir / HASHES_NAME
     saved = _load(hashes_file, output_dir)
     pages = _site_pages(output_dir, files, saved.get("pages", {}))
-    digest = pages.digest()
+    digest = pages.digest(lang)
     if saved.get("index") == digest and index_present(output_dir):
         if saved.get("pages") != pages.hashes:
             _save(hashes_file, output_dir, {"index": digest, "pages": pages.hashes})
