@@ -416,7 +416,7 @@ def make_hugo_site(directory: Path, root: Path, catalog: Path) -> int:
     """The same products as a Hugo site: data files plus one content adapter per category. Returns the page count."""
     from builder.catalog.files import DirectoryCatalog
     from builder.content import load_site
-    from builder.formatting import format_money, iso, utc_stamp
+    from builder.formatting import format_money, iso
     from builder.generate import normalize_catalog
     from builder.render import product_json_ld
     from builder.report import BuildReport
@@ -448,7 +448,7 @@ def make_hugo_site(directory: Path, root: Path, catalog: Path) -> int:
                     "condition": p.condition or "",
                     "seller": p.seller or "",
                     "fetched": iso(p.fetched_at),
-                    "stamp": utc_stamp(p.fetched_at),
+                    "stamp": p.fetched_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),  # "Price as of"
                     "max_age": int(config.freshness_hours * 3600),
                     "jsonld": product_json_ld(p, config.root_url),
                 }

@@ -160,7 +160,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     except BaseException:
         writer.abort()
         raise
-    index_after_build(options.output_dir, config.site, state.files if state else None, files, report)
+    index_after_build(options.output_dir, options.cache_dir, config.site, files, report)
     save_ledger(options.cache_dir, ledger)  # only once the site that needs it is published
     save_state(
         options.cache_dir,

@@ -3,6 +3,8 @@ about prices, and the search page itself. The browser side is in tests/e2e/test_
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import os
 import re
@@ -17,8 +19,7 @@ from conftest import NOW, SiteDir, item
 
 from builder.catalog.normalize import Money
 from builder.price_bands import price_band
-from builder.search_index import ENTRY, INDEX_DIR, pages_changed
-from builder.state import FileRecord
+from builder.search_index import ENTRY, INDEX_DIR, page_record
 
 
 def _indexed_count(output: Path) -> int:
@@ -89,13 +90,37 @@ def test_the_index_is_made_again_only_when_a_page_changed(site_dir: SiteDir, bui
     assert entry.stat().st_mtime_ns != made
 
 
-def test_pages_changed_looks_at_html_files_only() -> None:
-    page = FileRecord("a", 10, 1)
-    assert pages_changed(None, {"index.html": page})
-    assert not pages_changed({"index.html": page, "sitemap.xml": FileRecord("", 1, 1)}, {"index.html": page})
-    assert pages_changed({"index.html": page}, {"index.html": FileRecord("a", 10, 2)})
-    assert pages_changed({"index.html": page}, {"index.html": page, "p/x/index.html": page})
-    assert pages_changed({"index.html": page, "p/x/index.html": page}, {"index.html": page})
+def test_a_page_record_is_what_pagefind_reads_of_the_page() -> None:
+    page = (
+        b'<html><h1>Not this</h1><div data-pagefind-body hidden>\n<h2 data-pagefind-meta="title">Sony &amp; Co A7</h2>\n'
+        b'<p>Sony &amp; Co A7 \xc2\xb7 <span data-pagefind-filter="category">Cameras</span>'
+        b' \xc2\xb7 <span data-pagefind-filter="format">Auction</span><span data-pagefind-filter="format" hidden>Buy It Now</span></p>\n'
+        b'<span data-pagefind-meta="kind:listing"></span><span data-pagefind-meta="fetched:2026-11-22T08:00:00Z"></span>'
+        b'<span data-pagefind-filter="price:$50 to $100" data-pagefind-sort="price:75.5" data-pagefind-meta="amount:75.5"></span>'
+        b"\n</div><p>Related</p></html>"
+    )
+    assert page_record("/p/sony-1/", page) == {
+        "url": "/p/sony-1/",
+        # Pagefind's reading: text nodes, a full stop after a block that ends in a letter or digit
+        "content": "Sony & Co A7. Sony & Co A7 \u00b7 Cameras \u00b7 AuctionBuy It Now.",
+        "meta": {"title": "Sony & Co A7", "kind": "listing", "fetched": "2026-11-22T08:00:00Z", "amount": "75.5"},
+        "filters": {"category": ["Cameras"], "format": ["Auction", "Buy It Now"], "price": ["$50 to $100"]},
+        "sort": {"price": "75.5"},
+    }
+    assert page_record("/about/", b"<html><h1>About</h1></html>") is None
+
+
+def test_a_rebuild_that_changes_no_record_keeps_the_index(site_dir: SiteDir, build_site_fn: Any) -> None:
+    build_site_fn(site_dir)
+    entry = site_dir.output / INDEX_DIR / ENTRY
+    made = entry.stat().st_mtime_ns
+    # The About page changes: pages are written again, but none of them is in the index.
+    about = site_dir.root / "content" / "pages" / "about.md"
+    about.write_text(about.read_text() + "\nOne more line.\n")
+    report = build_site_fn(site_dir)
+    assert report.written > 0
+    assert not any(n.startswith("search:") for n in report.notes), report.notes
+    assert entry.stat().st_mtime_ns == made
 
 
 def test_pagefind_missing_is_a_warning_and_the_site_is_still_published(
@@ -193,8 +218,8 @@ def test_an_indexer_error_is_a_warning_naming_it(
 ) -> None:
     import builder.search_index
 
-    async def failing(*_args: Any) -> int:
-        raise Exception("Failed to parse", "p/x/index.html")  # as Pagefind's client reports its indexer's errors
+    def failing(*_args: Any) -> int:
+        raise RuntimeError("Failed to parse p/x/index.html")  # as pagefind_service reports the indexer's errors
 
     monkeypatch.setattr(builder.search_index, "_index", failing)
     report = build_site_fn(site_dir)
@@ -202,3 +227,39 @@ def test_an_indexer_error_is_a_warning_naming_it(
     assert "Failed to parse p/x/index.html" in warning
     assert (site_dir.output / "index.html").is_file()
     assert not list(site_dir.output.glob(".pagefind*"))  # the half-made index is gone
+
+
+def _fragments(index: Path) -> dict[str, dict[str, Any]]:
+    """Pagefind's per-page files of an index, by URL: the text, metadata and filters it holds for each result."""
+    found = {}
+    for path in (index / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])  # after Pagefind's signature
+        found[fragment["url"]] = fragment
+    return found
+
+
+def test_the_index_holds_what_pagefind_reads_from_the_pages_itself(
+    site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
+) -> None:
+    """The records affsite gives Pagefind against Pagefind reading the same pages (as the build did before)."""
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    build_site_fn(site_dir)
+
+    async def read_by_pagefind() -> None:
+        config = IndexConfig(force_language="en", output_path=str(tmp_path / "by-pagefind"))
+        async with PagefindIndex(config) as index:
+            await index.add_directory(str(site_dir.output), glob="{p/*/index.html,*/index.html}")
+
+    asyncio.run(read_by_pagefind())
+    theirs = _fragments(tmp_path / "by-pagefind")
+    ours = _fragments(site_dir.output / INDEX_DIR)
+    assert len(ours) == 39 and set(ours) == set(theirs)
+    for url, fragment in ours.items():
+        expected = theirs[url]
+        if "image" not in fragment["meta"]:  # Pagefind would take the first photo on the page: another listing's
+            expected["meta"].pop("image", None)
+            expected["meta"].pop("image_alt", None)
+        for key in ("content", "meta", "filters", "word_count"):
+            assert fragment[key] == expected[key], (url, key)

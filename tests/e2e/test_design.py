@@ -16,16 +16,19 @@ import subprocess
 import sys
 import threading
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlencode
 
 import pytest
 
 from .conftest import ARTIFACTS, AXE, REPO, Visit, copy_site
+from .test_search import listings, matching, query_word
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +107,11 @@ def storefront(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         pages["guide"] = "/" + guides[0].parent.relative_to(output).as_posix() + "/"
         pages["guides"] = "/guides/"
     assert gone["legacyItemId"] in pages["ended"], pages
-    kinds = {"home", "category", "404", "product", "auction", "no-image", "ended", "guide", "guides"}
+    # The search page with results, one filter applied: a condition that some of the matches have.
+    word = query_word(listings(output))
+    condition = Counter(i.condition for i in matching(listings(output), word)).most_common(1)[0][0]
+    pages["search"] = "/search/?" + urlencode({"q": word, "condition": condition})
+    kinds = {"home", "category", "404", "product", "auction", "no-image", "ended", "guide", "guides", "search"}
     assert set(pages) == kinds, pages
 
     netlify = tomllib.loads((root / "netlify.toml").read_text(encoding="utf-8"))
@@ -128,6 +135,10 @@ def _open(visit: Visit, url: str) -> None:
         visit.errors[:] = [e for e in visit.errors if "404" not in e]
     else:
         assert response.status == 200, url
+    if "/search/?" in url:  # the results come from the index in the browser, after the page has loaded
+        visit.page.locator("form[data-search][data-ready]").wait_for()
+        visit.page.locator(".search-result").first.wait_for()
+        assert visit.page.locator("input[type=checkbox]:checked").count() == 1, url
 
 
 def _load_images(visit: Visit, url: str) -> None:

@@ -119,6 +119,12 @@
       img.height = 96;
       img.loading = "lazy";
       link.appendChild(img);
+    } else if (meta.kind === "listing") {
+      // A listing without a photo keeps the photo's place, so that titles line up (as the cards' "no photo").
+      var none = document.createElement("span");
+      none.className = "search-no-image";
+      none.setAttribute("aria-hidden", "true");
+      link.appendChild(none);
     }
     var title = document.createElement("span");
     title.className = "search-title";
