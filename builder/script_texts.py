@@ -107,6 +107,8 @@ def _search(plural: Plural) -> Texts:
         "checkPrice": _("Check the current price on eBay"),
         # Translators: a category among the search results, "Category: Cameras".
         "categoryResult": _("Category: %(title)s"),
+        # Translators: a buying guide among the search results, "Guide: The best mirrorless camera under $1,000".
+        "guideResult": _("Guide: %(title)s"),
         "typeSomething": _("Type what you are looking for, or pick a filter."),
         "noResults": _("No results."),
         "results": plural(lambda n: ngettext("%(num)s result.", "%(num)s results.", n)),

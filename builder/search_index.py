@@ -1,10 +1,10 @@
 """The site search: a Pagefind index of the published pages, made at the end of a build from what they say.
 
 What is indexed is chosen by the templates, not here: a page is in the index when it has a `data-pagefind-body`
-element (the theme's `_search_body.html`, included by the product page and by the first page of each category),
+element (the theme's `_search_body.html`, included by the product page, the first page of each category and the guides),
 which carries its text, its filters (category, condition, format, price band, shipping), its sort key (price) and
 the metadata the results show (photo, price and when it was fetched). Every other page is left out (home, Markdown
-pages, the search page, ended listings, page 2+ of a category).
+pages, the guides list, the search page, ended listings, page 2+ of a category).
 
 Pagefind is not asked to read the pages: that cost about 0.7 ms a page (10,000 pages of HTML parsed for a hidden element
 of a few hundred bytes). This module takes that element out of each product page and category first page itself
@@ -64,9 +64,9 @@ _UNUSED = (
     "playground",
     "wasm.unknown.pagefind",  # the engine for pages without a language: every record is in the site's language
 )
-# The pages that may ask to be indexed: product pages and each category's first page (a category's page 2+ and
-# deeper pages such as guides are not even read).
-_CANDIDATE = re.compile(r"(?:p/)?[^/]+/index\.html")
+# The pages that may ask to be indexed: product pages, each category's first page and the guides (a category's
+# page 2+ and deeper pages are not even read).
+_CANDIDATE = re.compile(r"(?:p/|guides/)?[^/]+/index\.html")
 _BODY_START = b"<div data-pagefind-body"
 _BODY_END = b"</div>"
 _TAG = re.compile(r"<(/?[a-z0-9]+)([^>]*)>([^<]*)", re.I)  # a tag and the text after it, to the next tag

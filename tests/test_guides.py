@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from ebay_fake import CLIENT_ID, CLIENT_SECRET, fake_ebay
 
 from builder.content import load_site
 from builder.errors import ConfigError
+from builder.search_index import INDEX_DIR
 
 FENCE = "```"
 GUIDE = f"""---
@@ -276,3 +278,21 @@ def test_a_listing_by_id_is_refreshed_with_a_compact_call_once_its_price_is_old(
         box = page[page.index('id="product1"') : page.index("</section>", page.index('id="product1"'))]
         assert "$77.00" in box and "Listed item 100000000003" in box  # the new price on the kept details
         assert "Model 003" in page  # aspects from the full answer
+
+
+def test_a_guide_is_in_the_site_search_with_its_text_and_categories(guide_site: SiteDir, build_site_fn: Any) -> None:
+    """The search finds a guide by its prose, labels it a guide and files it under its categories."""
+    build_site_fn(guide_site)
+    fragments = {}
+    for path in (guide_site.output / INDEX_DIR / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])  # after Pagefind's signature
+        fragments[fragment["url"]] = fragment
+    guide = fragments["/guides/best/"]
+    assert guide["meta"]["title"] == "Best cameras for beginners"
+    assert guide["meta"]["kind"] == "guide"
+    assert "Start with the body" in guide["content"] and "What to buy first" in guide["content"]
+    assert guide["filters"]["category"] == ["Cameras"]
+    # The guides list is not a search result; the listings of the guide's blocks are found on their own pages.
+    assert "/guides/" not in fragments
+    assert "price" not in guide["filters"]

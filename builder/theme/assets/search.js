@@ -108,7 +108,7 @@
   function item(data) {
     var meta = data.meta || {};
     var li = document.createElement("li");
-    li.className = "search-result" + (meta.kind === "category" ? " search-result-category" : "");
+    li.className = "search-result" + (meta.kind && meta.kind !== "listing" ? " search-result-" + meta.kind : "");
     var link = document.createElement("a");
     link.href = data.url;
     if (meta.image) {
@@ -129,7 +129,8 @@
     var title = document.createElement("span");
     title.className = "search-title";
     var name = meta.title || data.url;
-    title.textContent = meta.kind === "category" ? text("categoryResult", { title: name }) : name;
+    var label = { category: "categoryResult", guide: "guideResult" }[meta.kind];
+    title.textContent = label ? text(label, { title: name }) : name;
     link.appendChild(title);
     li.appendChild(link);
     if (meta.kind === "listing") li.appendChild(priceLine(meta));
