@@ -41,6 +41,9 @@ class PageMeta(_Model):
     """The meta description search engines show."""
     nav_order: int | None = None
     """Position in the navigation; leave it out to keep the page out of the navigation."""
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    """The page's language on a site with editions: it is published in the editions of that language (`de` or
+    `de-DE` both match a `de-DE` edition); left out, the language of the edition served at /."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,11 @@ def load_site(root: Path, *, drafts: bool = False) -> Site:
                         f"has the same URL /{category.slug}/ as {category.source}; rename one",
                     )
                 )
+        if config.site.editions or any(c.editions for c in config.categories):
+            from .editions import check_editions
+
+            guide_slugs = {g.slug: g.source for g in guides}
+            problems.extend(check_editions(root, config, {p.slug: p.source for p in pages}, guide_slugs))
     if problems or config is None:
         raise ConfigError(problems)
     intros = {c.slug: render_markdown(c.intro) for c in config.categories if c.intro}

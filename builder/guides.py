@@ -70,6 +70,9 @@ class GuideMeta(_Model):
     """Linked from the home page."""
     draft: bool = False
     """Shown by `affsite serve` only; `affsite build` leaves it out."""
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    """On a site with editions: the guide is published in the editions of this language; left out, the language of
+    the edition served at /."""
 
     @model_validator(mode="after")
     def _dates(self) -> GuideMeta:

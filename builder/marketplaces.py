@@ -15,6 +15,11 @@ class Marketplace:
     timezone: str  # IANA zone of the pages' dates unless site.yaml sets `timezone` (where most of its buyers live)
     languages: tuple[str, ...]  # the languages eBay's site for this marketplace is written in (`affsite check`)
 
+    @property
+    def country(self) -> str:
+        """The ISO 3166 country the marketplace sells to (`DE` for EBAY_DE): an edition's `deliveryCountry`."""
+        return "GB" if self.id == "EBAY_GB" else self.id.removeprefix("EBAY_")
+
 
 MARKETPLACES: dict[str, Marketplace] = {
     m.id: m
