@@ -5,7 +5,7 @@
 The demo site's second edition (`de`, at /de/) lists what eBay.de would answer: a few listings per category, priced
 in euros, on www.ebay.de with eBay.de's EPN rotation id, located in Germany. They are derived from the first
 listings of each US response (other item ids, so that the editions' product pages differ, as on eBay), so the two
-editions stay alike without a second generator. Categories without a file here get an empty page in the demo.
+editions stay alike without a second generator. A category without a file here gets an empty page in the demo.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from typing import Any
 
 DEMO = Path(__file__).resolve().parent.parent / "builder" / "demo_catalog"
 OUT = DEMO / "EBAY_DE"
-SLUGS = ("mirrorless-cameras", "camera-lenses", "headphones", "portable-speakers")
+SLUGS = (
+    "mirrorless-cameras",
+    "camera-lenses",
+    "film-cameras",
+    "headphones",
+    "portable-speakers",
+    "mechanical-keyboards",
+)
 PER_CATEGORY = 8
 EUR_PER_USD = Decimal("0.92")
 ROTATION_DE = "707-53477-19255-0"

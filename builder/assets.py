@@ -83,4 +83,3 @@ def _rewrite_css(
         return f'url("{url_of(target)}{rest}")'
 
     return _CSS_URL.sub(replace, text).encode("utf-8")
-

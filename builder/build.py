@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,7 +75,10 @@ def run_build_command(
     site = load_site(root)
     cache = cache_dir_for(root, cache_dir, site.config.site)
     options = BuildOptions(
-        root, (output or root / "output").resolve(), cache, strict=strict,
+        root,
+        (output or root / "output").resolve(),
+        cache,
+        strict=strict,
         max_stale=parse_share(max_stale) if max_stale is not None else None,
     )
     source = choose_source(cache_dir=cache, live=live, catalog_dir=catalog_dir, refresh_ahead=not only_expired)
@@ -140,6 +143,8 @@ class _Edition:
     key: str
     previous: BuildState | None = None
     unchanged: bool = False
+    report: BuildReport = field(default_factory=BuildReport)
+    """Where this edition's warnings go: the build's report for the edition at /, its own for the others."""
 
 
 def _build(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
@@ -148,7 +153,17 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     theme = Theme.of_site(options.root)
     campaign = campaign_id(site.config.site)
     runs = [
-        _load_edition(edition_site, edition, share, source, options, now, report, theme, campaign)
+        _load_edition(
+            edition_site,
+            edition,
+            share,
+            source,
+            options,
+            now,
+            BuildReport() if edition.folder else report,  # merged into `report` at the end, examples named
+            theme,
+            campaign,
+        )
         for edition, edition_site, share in budgeted_sites(site, source, now)
     ]
     report.source = source.description  # a live source names itself once loaded
@@ -162,7 +177,7 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     catalogs: list[Catalog] = []
     ledgers: list[Ledger] = []
     for run in runs:
-        catalog = normalize_catalog(run.site, run.result, now, report, run.guides, run.edition.custom_id(""))
+        catalog = normalize_catalog(run.site, run.result, now, run.report, run.guides, run.edition.custom_id(""))
         ended_days = run.site.config.site.ended_days
         slugs = [c.slug for c in run.site.config.categories]
         ledger = update_ledger(load_ledger(run.cache_dir), catalog.products.values(), slugs, now, ended_days)
@@ -170,6 +185,9 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
         catalog.withheld = run.found.withheld
         catalogs.append(catalog)
         ledgers.append(ledger)
+    for run in runs[1:]:
+        report.merge(run.report, run.edition.key)
+        run.report = report  # what follows (rendering, the search index) reports into the build's report
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
     blocking = [w for w in report.warnings if w != NO_LISTINGS]  # a query with no results is a warning, not a failure
@@ -235,8 +253,18 @@ def _load_edition(
     inputs = inputs_digest(site, result, theme, campaign, source.is_demo)
     cache_dir = options.cache_dir / "editions" / edition.key if edition.folder else options.cache_dir
     output_dir = options.output_dir / edition.folder if edition.folder else options.output_dir
-    run = _Edition(edition, site, guides, result, found, inputs, next_change(site, result, now), cache_dir,
-                   state_key(output_dir))
+    run = _Edition(
+        edition,
+        site,
+        guides,
+        result,
+        found,
+        inputs,
+        next_change(site, result, now),
+        cache_dir,
+        state_key(output_dir),
+        report=report,
+    )
     run.previous = load_state(cache_dir, run.key) if options.output_dir.is_dir() else None
     previous = run.previous
     may_skip = previous is not None and (previous.clean or not options.strict)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AnyHttpUrl
 
-from .config import CategoryConfig, Config, SiteConfig
+from .config import CategoryConfig, Config, EditionConfig, SiteConfig
 from .errors import Problem
 from .marketplaces import MARKETPLACES, Marketplace
 from .output import Put, SiteWriter
@@ -73,10 +73,19 @@ def editions_of(settings: SiteConfig) -> list[Edition]:
     if not settings.editions:
         return [Edition("", settings.market, settings.lang, "/")]
     found = [
-        Edition(key, MARKETPLACES[e.marketplace], e.lang or MARKETPLACES[e.marketplace].locale, e.path)
+        Edition(key, MARKETPLACES[e.marketplace], _lang(settings, e) or MARKETPLACES[e.marketplace].locale, e.path)
         for key, e in settings.editions.items()
     ]
     return sorted(found, key=lambda e: not e.is_default)
+
+
+def _lang(settings: SiteConfig, declared: EditionConfig) -> str | None:
+    """The edition's own language; the edition at / falls back to the top-level `language`."""
+    return declared.lang or (settings.language if declared.path == "/" else None)
+
+
+def _timezone(settings: SiteConfig, declared: EditionConfig) -> str | None:
+    return declared.timezone or (settings.timezone if declared.path == "/" else None)
 
 
 def default_currency(settings: SiteConfig) -> str:
@@ -105,8 +114,8 @@ def site_for(site: Site, edition: Edition) -> Site:
     derived = settings.model_copy(
         update={
             "marketplace": edition.market.id,
-            "language": declared.lang,
-            "timezone": declared.timezone,
+            "language": _lang(settings, declared),
+            "timezone": _timezone(settings, declared),
             "base_url": AnyHttpUrl(settings.root_url + edition.path),
             "title": declared.title or settings.title,
             "description": declared.description if declared.description is not None else settings.description,
@@ -163,7 +172,9 @@ def check_editions(
         if not segment:
             continue
         clash = taken.get(segment) or guide_slugs.get(segment)
-        what = f"the same URL as {clash}" if clash else "a name the site uses itself" if segment in RESERVED_SLUGS else ""
+        what = (
+            f"the same URL as {clash}" if clash else "a name the site uses itself" if segment in RESERVED_SLUGS else ""
+        )
         if what:
             line = site_doc.line_of(("editions", key, "path"))
             problems.append(Problem("site.yaml", line, f"editions.{key}.path: {declared.path} is {what}; pick another"))

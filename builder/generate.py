@@ -138,7 +138,9 @@ def _warn_untranslated(
         return
     if not catalogs.found:
         shown = ", ".join(i18n.languages(theme))
-        report.warn(f"no message catalog for {catalogs.lang}: the pages' texts are in English (catalogs exist for {shown})")
+        report.warn(
+            f"no message catalog for {catalogs.lang}: the pages' texts are in English (catalogs exist for {shown})"
+        )
         return
     for message in i18n.missing_messages(env, catalogs, templates):
         report.warn(f"texts have no {catalogs.lang} translation and are shown in English", repr(message))

@@ -480,7 +480,8 @@ class Planner:
                     "description": config.site.description,
                     "og_image": home_image,
                     "structured_data": site_json_ld(
-                        config.site, search_path="/search/" if config.site.search else None  # search_page.py
+                        config.site,
+                        search_path="/search/" if config.site.search else None,  # search_page.py
                     ),
                     "guides": featured_guides,
                 },
@@ -515,7 +516,12 @@ class Planner:
             PageJob(
                 "404.html",
                 "404.html",
-                {"canonical": None, "title": gettext("Page not found"), "description": "", "og_image": self.default_image},
+                {
+                    "canonical": None,
+                    "title": gettext("Page not found"),
+                    "description": "",
+                    "og_image": self.default_image,
+                },
                 "the 404 page",
                 [self.default_image],
             )
@@ -759,7 +765,7 @@ def sitemap_xml(
     namespaces = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
     if alternates:
         namespaces += ' xmlns:xhtml="http://www.w3.org/1999/xhtml"'
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n' f"<urlset {namespaces}>\n" + body + "</urlset>\n").encode()
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {namespaces}>\n' + body + "</urlset>\n").encode()
 
 
 def robots_txt(root_url: str, demo: bool, sitemaps: Iterable[str] = ("/sitemap.xml",)) -> bytes:

@@ -173,7 +173,9 @@ class Normalizer:
             return None
         affiliate = raw.get("itemAffiliateWebUrl")
         custom_id = self.custom_prefix + category_slug
-        url = tracked_url(web_url, affiliate if isinstance(affiliate, str) else None, self.market, self.campaign, custom_id)
+        url = tracked_url(
+            web_url, affiliate if isinstance(affiliate, str) else None, self.market, self.campaign, custom_id
+        )
         if self.custom_prefix:
             url = with_custom_id(url, custom_id)  # eBay's own link names the category only
         marketing = _mapping(raw.get("marketingPrice"))
@@ -235,7 +237,9 @@ def product_slug(title: str, item_id: str, transliterate: bool = True) -> str:
     if transliterate:
         from slugify import slugify  # imported on first use: a rebuild with nothing to do never makes a slug
 
-        spaced = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in unicodedata.normalize("NFKC", title))
+        spaced = "".join(
+            c if unicodedata.category(c)[0] in "LNM" else " " for c in unicodedata.normalize("NFKC", title)
+        )
         words = slugify(spaced, max_length=60, word_boundary=False, replacements=_TRANSLITERATE)
     else:
         decomposed = unicodedata.normalize("NFKD", title)
