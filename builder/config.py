@@ -11,7 +11,8 @@ import difflib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     AnyHttpUrl,
@@ -566,11 +567,17 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
+        if get_origin(current) is dict:  # `editions: {de: {...}}`: `de` is a key of the mapping, not a field
+            current = get_args(current)[1]
+            continue
         field = getattr(current, "model_fields", {}).get(part)
         if field is None:
             return []
         annotation = field.annotation
-        inner = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+        inner = [a for a in options if get_origin(a) is dict or (isinstance(a, type) and issubclass(a, BaseModel))]
+        if not inner:
+            inner = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
         current = inner[0] if inner else annotation
     fields = getattr(current, "model_fields", {})
     return [name for name, f in fields.items() if not f.exclude]
