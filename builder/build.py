@@ -311,7 +311,9 @@ def _write(
     root.write(REDIRECTS_NAME, rules)
     items: dict[str, ManifestItem] = {}
     for run, plan in zip(runs, planned, strict=True):
-        for item in manifest_items(plan, run.edition.path.rstrip("/"), run.edition.key):
+        # The edition at / is the manifest's own (no `edition` key): readers of sites without editions read it alike.
+        edition_key = run.edition.key if run.edition.folder else ""
+        for item in manifest_items(plan, run.edition.path.rstrip("/"), edition_key):
             items.setdefault(item.item_id, item)  # a listing in two editions: the first edition's page and link
     latest = max(data_time(plan) for plan in planned)
     root.write(MANIFEST_NAME, dump_manifest(list(items.values()), settings.root_url, latest))

@@ -37,7 +37,7 @@ from .conditions import schema_condition
 from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
-from .formatting import format_datetime, format_money, format_number, format_percentage, iso
+from .formatting import format_datetime, format_money, format_number, format_percentage, iso, language_name
 from .guides import summary_digest
 from .i18n import gettext
 from .present import (
@@ -216,6 +216,7 @@ class Renderer:
         # Imported macros see environment globals but not the render context: helpers they need live here.
         env.globals["money"] = money
         env.globals["country"] = lambda code: country_name(code, lang)
+        env.globals["language_name"] = language_name  # an edition's language in its own words: "Deutsch"
         env.filters["stamp"] = stamp
         env.filters["number"] = lambda value: format_number(value, lang)
         env.filters["percent"] = lambda value: format_percentage(value, lang)
