@@ -17,8 +17,7 @@ from .actions import report_to_actions
 from .atomic import write_atomic
 from .catalog.choose import choose_source
 from .catalog.links import campaign_id
-from .catalog.source import CatalogSource
-from .catalog.source import CatalogResult
+from .catalog.source import CatalogResult, CatalogSource
 from .config import cache_dir_for
 from .content import Site, load_site
 from .editions import Edition, EditionWriter, alternates, budgeted_sites, plan_lines, with_budget
@@ -30,10 +29,10 @@ from .guide_data import prepare as prepare_guides
 from .guide_data import take_problems as take_guide_problems
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
+from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .outputlock import output_lock
 from .progress import phase
-from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .publish import NO_LISTINGS, STRICT_MAX_STALE, Assessment, assess, check, parse_share
 from .report import BuildReport
 from .search_index import index_after_build, index_present
@@ -210,7 +209,9 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
             files = _write(site, runs, catalogs, ledgers, states, now, source.is_demo, theme, writer, report)
             previous = None
             if all(state is not None for state in states):
-                previous = [run.edition.folder + name for run, st in zip(runs, states) if st for name in st.files]
+                previous = [
+                    run.edition.folder + name for run, st in zip(runs, states, strict=True) if st for name in st.files
+                ]
             writer.commit(previous_files=previous)
     except BaseException:
         writer.abort()

@@ -16,7 +16,6 @@ A site without `editions:` is one implicit edition built from the top-level sett
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime

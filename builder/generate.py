@@ -24,7 +24,7 @@ from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
 from .errors import ConfigError, Problem
 from .formatting import iso
-from .guide_data import GuideData
+from .guide_data import GuideData, Pick
 from .guide_data import resolve as resolve_guides
 from .guide_pages import GuidePages
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
@@ -94,7 +94,9 @@ def normalize_catalog(
     report.categories += len(config.categories)
     report.products += len(products)
     report.notes.extend(result.notes)
-    picks = resolve_guides(site, guides, result, by_category, now, report) if guides is not None else {}
+    picks: dict[str, Pick] = {}
+    if guides is not None:
+        picks = resolve_guides(site, guides, result, by_category, now, report, custom_prefix)
     return Catalog(by_category=by_category, products=products, picks=picks)
 
 

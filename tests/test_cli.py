@@ -195,7 +195,9 @@ def test_a_catalog_directory_without_a_category_publishes_it_empty_unless_strict
     assert run.returncode == 0, run.stderr
     assert "published with no listings (no data): extra" in run.stdout
     assert (site_dir.output / "extra" / "index.html").is_file()
-    strict = _affsite("build", "--catalog-dir", str(site_dir.catalog), "--strict", "--max-stale", "0", cwd=site_dir.root)
+    strict = _affsite(
+        "build", "--catalog-dir", str(site_dir.catalog), "--strict", "--max-stale", "0", cwd=site_dir.root
+    )
     assert strict.returncode == 1
 
 

@@ -106,7 +106,9 @@ def _age(fetched_at: datetime | None, now: datetime, locale: str) -> str:
         return "check eBay for the current price"
     hours = max(int((now - fetched_at).total_seconds() // 3600), 0)
     ago = "less than an hour" if hours < 1 else f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"price as of {format_datetime(fetched_at, locale, 'UTC')} ({ago} before this mail); it may have changed since"
+    return (
+        f"price as of {format_datetime(fetched_at, locale, 'UTC')} ({ago} before this mail); it may have changed since"
+    )
 
 
 @dataclass(frozen=True)

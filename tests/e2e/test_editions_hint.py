@@ -9,7 +9,9 @@ from collections.abc import Callable
 from .conftest import Site, Visit
 
 
-def test_a_german_browser_is_offered_the_german_page_and_can_say_no(site: Site, new_visit: Callable[..., Visit]) -> None:
+def test_a_german_browser_is_offered_the_german_page_and_can_say_no(
+    site: Site, new_visit: Callable[..., Visit]
+) -> None:
     visit = new_visit(locale="de-DE", viewport={"width": 1280, "height": 900})
     page = visit.page
     page.goto(site.url + "/mirrorless-cameras/")

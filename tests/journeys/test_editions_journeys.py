@@ -75,7 +75,9 @@ def test_both_editions_are_built_the_german_one_in_german(demo_output: Path) -> 
     # Links inside the German edition stay in it; the shared assets stay at the root.
     hrefs = [a.attrs["href"] for a in select(parse(de.read_bytes()), "a") if a.attrs.get("href", "").startswith("/")]
     assert hrefs and all(h.startswith("/de/") for h in hrefs), hrefs
-    assert all(s.attrs["src"].startswith("/assets/") for s in select(parse(de.read_bytes()), "script") if "src" in s.attrs)
+    assert all(
+        s.attrs["src"].startswith("/assets/") for s in select(parse(de.read_bytes()), "script") if "src" in s.attrs
+    )
     assert not (demo_output / "de" / "assets").exists()
     # Guides are written in English: the German edition has none (and does not link a guides list).
     assert (demo_output / "guides" / "index.html").is_file() and not (demo_output / "de" / "guides").exists()
@@ -106,7 +108,10 @@ def test_hreflang_alternates_are_reciprocal_and_resolve(demo_output: Path) -> No
 
 def test_the_sitemaps_list_the_alternates_and_robots_names_both(demo_output: Path) -> None:
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
-    for sitemap, base in ((demo_output / "sitemap.xml", SITE_URL + "/"), (demo_output / "de" / "sitemap.xml", SITE_URL + "/de/")):
+    for sitemap, base in (
+        (demo_output / "sitemap.xml", SITE_URL + "/"),
+        (demo_output / "de" / "sitemap.xml", SITE_URL + "/de/"),
+    ):
         root = ElementTree.parse(sitemap).getroot()
         urls = root.findall("s:url", ns)
         assert urls and all(u.findtext("s:loc", namespaces=ns).startswith(base) for u in urls)
@@ -116,8 +121,15 @@ def test_the_sitemaps_list_the_alternates_and_robots_names_both(demo_output: Pat
 
 
 def test_each_edition_links_with_its_rotation_id_and_customid(demo_output: Path) -> None:
-    for folder, rotation, domain, prefix in (("", US_ROTATION, "www.ebay.com", ""), ("de", DE_ROTATION, "www.ebay.de", "de-")):
-        page = next((demo_output / folder / "p").glob("*/index.html")) if folder else next((demo_output / "p").glob("*/index.html"))
+    for folder, rotation, domain, prefix in (
+        ("", US_ROTATION, "www.ebay.com", ""),
+        ("de", DE_ROTATION, "www.ebay.de", "de-"),
+    ):
+        page = (
+            next((demo_output / folder / "p").glob("*/index.html"))
+            if folder
+            else next((demo_output / "p").glob("*/index.html"))
+        )
         links = [a.attrs["href"] for a in select(parse(page.read_bytes()), "a") if "ebay." in a.attrs.get("href", "")]
         assert links, page
         query = parse_qs(urlsplit(links[0]).query)
