@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.build_bench import REPO, affsite_full_build, make_catalog, make_site
-from bench.guides_bench import demo_build
+from bench.build_bench import affsite_full_build, make_catalog, make_site
+from bench.guides_bench import copy_demo_site, demo_build
 
 GERMAN_EDITION = "editions:\n  us:\n    marketplace: EBAY_US\n  de:\n    marketplace: EBAY_DE\n    path: /de/\n"
 
@@ -55,11 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="affsite-editions-bench-") as tmp:
         work = Path(tmp)
-        demo = work / "demo"
-        demo.mkdir()
-        shutil.copytree(REPO / "content", demo / "content")
-        shutil.copytree(REPO / "templates", demo / "templates")
-        shutil.copy(REPO / "site.yaml", demo / "site.yaml")
+        demo = copy_demo_site(work / "demo")
         two = demo_build(demo)
         two_pages = pages_of(demo)
         settings = (demo / "site.yaml").read_text(encoding="utf-8")

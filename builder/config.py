@@ -15,6 +15,7 @@ from types import UnionType
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -90,21 +91,31 @@ class NewsletterMail(_Model):
     """At most this many listings in one digest (the newest first)."""
 
 
-def _known_language(value: str | None) -> str | None:
+def _known_language(value: str) -> str:
     from .formatting import known_locale  # Babel only when there is a language to check: a fast no-change build
 
-    if value is not None and not known_locale(value):
+    if not known_locale(value):
         raise ValueError(f"{value!r} is not a language and region Babel (CLDR) knows; e.g. en, en-GB, de-DE, fr-BE")
     return value
 
 
-def _known_timezone(value: str | None) -> str | None:
+def _known_timezone(value: str) -> str:
     from .formatting import known_time_zone
 
-    if value is not None and not known_time_zone(value):
+    if not known_time_zone(value):
         raise ValueError(f"{value!r} is not an IANA time zone; e.g. Europe/Berlin, America/New_York, UTC")
     return value
 
+
+def _known_marketplace(value: str) -> str:
+    if value not in MARKETPLACES:
+        raise ValueError(f"must be one of {', '.join(MARKETPLACES)}")
+    return value
+
+
+MarketplaceId = Annotated[str, AfterValidator(_known_marketplace)]
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$"), AfterValidator(_known_language)]
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
 
 _EDITION_KEY = r"^[a-z][a-z0-9-]{0,15}$"
 _EDITION_PATH = re.compile(r"^/(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?$")
@@ -113,25 +124,18 @@ _EDITION_PATH = re.compile(r"^/(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?$")
 class EditionConfig(_Model):
     """One edition of the site (`editions:` in site.yaml): the same content for another eBay marketplace."""
 
-    marketplace: str
+    marketplace: MarketplaceId
     """The eBay marketplace this edition's listings come from; sets its currency and EPN rotation id."""
-    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    lang: LanguageTag | None = None
     """The edition's language (`de-DE`); defaults to the marketplace's."""
     path: str = "/"
     """Where the edition is served: `/` (exactly one edition: the x-default) or `/<segment>/`."""
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: TimeZoneName | None = None
     """The IANA time zone of the edition's dates; defaults to the marketplace's."""
     title: str | None = Field(default=None, min_length=1, max_length=80)
     """The site's name in this edition; defaults to site.yaml's `title`."""
     description: str | None = Field(default=None, max_length=300)
     """The home page's meta description in this edition; defaults to site.yaml's `description`."""
-
-    @field_validator("marketplace")
-    @classmethod
-    def _known_marketplace(cls, value: str) -> str:
-        if value not in MARKETPLACES:
-            raise ValueError(f"must be one of {', '.join(MARKETPLACES)}")
-        return value
 
     @field_validator("path")
     @classmethod
@@ -140,15 +144,6 @@ class EditionConfig(_Model):
             raise ValueError(f"{value!r} must be / or one segment of lower-case letters, digits and dashes: /de/")
         return value
 
-    @field_validator("lang")
-    @classmethod
-    def _known_lang(cls, value: str | None) -> str | None:
-        return _known_language(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return _known_timezone(value)
 
 
 class SiteConfig(_Model):
@@ -158,12 +153,12 @@ class SiteConfig(_Model):
     """The public URL the site is served from (canonical links, sitemap, feed)."""
     description: str = Field(default="", max_length=300)
     """The home page's meta description."""
-    marketplace: str = "EBAY_US"
+    marketplace: MarketplaceId = "EBAY_US"
     """The eBay marketplace listings come from; sets currency, locale and EPN rotation id."""
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    language: LanguageTag | None = None
     """The pages' language (`en`, `de-DE`); defaults to the marketplace's. Sets the words (message catalogs in
     builder/theme/locales/) and how numbers, prices and dates are written (CLDR)."""
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: TimeZoneName | None = None
     """The IANA time zone the pages' dates and times are shown in (`Europe/Berlin`); defaults to the marketplace's."""
     campaign_id: str = Field(default="", pattern=r"^(\d{10})?$")
     """The 10-digit EPN campaign id; `EBAY_CAMPAIGN_ID` in the environment overrides it. Empty: untracked links."""
@@ -204,23 +199,6 @@ class SiteConfig(_Model):
     )
     """The site in several eBay marketplaces: a short key (`us`, `de`) per edition, each with its marketplace and
     where it is served (docs/editing.md, "Editions"). Left out: one edition, from the settings above."""
-
-    @field_validator("marketplace")
-    @classmethod
-    def _known_marketplace(cls, value: str) -> str:
-        if value not in MARKETPLACES:
-            raise ValueError(f"must be one of {', '.join(MARKETPLACES)}")
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _known_language(cls, value: str | None) -> str | None:
-        return _known_language(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        return _known_timezone(value)
 
     @field_validator("base_url")
     @classmethod

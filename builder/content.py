@@ -17,7 +17,7 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from pydantic import Field
 
-from .config import SLUG_RE, CategoryConfig, Config, _Model, load_config, validate_document
+from .config import SLUG_RE, CategoryConfig, Config, LanguageTag, _Model, load_config, validate_document
 from .errors import ConfigError, Problem
 from .textfile import read_utf8
 from .yamlsource import YamlDocument, parse_yaml
@@ -41,7 +41,7 @@ class PageMeta(_Model):
     """The meta description search engines show."""
     nav_order: int | None = None
     """Position in the navigation; leave it out to keep the page out of the navigation."""
-    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    lang: LanguageTag | None = None
     """The page's language on a site with editions: it is published in the editions of that language (`de` or
     `de-DE` both match a `de-DE` edition); left out, the language of the edition served at /."""
 

@@ -27,6 +27,7 @@ from .config import (
     SLUG_RE,
     CategoryConfig,
     ItemId,
+    LanguageTag,
     SearchFilters,
     _Model,
     validate_document,
@@ -70,7 +71,7 @@ class GuideMeta(_Model):
     """Linked from the home page."""
     draft: bool = False
     """Shown by `affsite serve` only; `affsite build` leaves it out."""
-    lang: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    lang: LanguageTag | None = None
     """On a site with editions: the guide is published in the editions of this language; left out, the language of
     the edition served at /."""
 
