@@ -139,6 +139,13 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"warning: {problem}")
     for line in check_language(root, site.config.site, Theme.of_site(root)):
         print(line)
+    if site.config.site.editions:
+        from .editions import editions_of
+
+        shown = [
+            f"{e.key} at {e.path} ({e.market.id}, {e.market.currency}, {e.lang})" for e in editions_of(site.config.site)
+        ]
+        print("editions: " + "; ".join(shown))
     return 0
 
 
