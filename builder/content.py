@@ -153,8 +153,7 @@ def load_site(root: Path, *, drafts: bool = False) -> Site:
         if config.site.editions or any(c.editions for c in config.categories):
             from .editions import check_editions
 
-            guide_slugs = {g.slug: g.source for g in guides}
-            problems.extend(check_editions(root, config, {p.slug: p.source for p in pages}, guide_slugs))
+            problems.extend(check_editions(root, config, {p.slug: p.source for p in pages}))
     if problems or config is None:
         raise ConfigError(problems)
     intros = {c.slug: render_markdown(c.intro) for c in config.categories if c.intro}

@@ -149,9 +149,7 @@ def category_for(category: CategoryConfig, edition: Edition, default: Edition) -
 # --- checks (affsite check and every build) --------------------------------------------------------------------
 
 
-def check_editions(
-    root: Path, config: Config, page_slugs: dict[str, str], guide_slugs: dict[str, str]
-) -> list[Problem]:
+def check_editions(root: Path, config: Config, page_slugs: dict[str, str]) -> list[Problem]:
     """Every mistake about editions, as `file:line: message`: paths that collide with the content's URLs, category
     overrides for editions site.yaml does not declare, price ranges in another edition's currency."""
     settings = config.site
@@ -170,7 +168,7 @@ def check_editions(
         segment = declared.path.strip("/")
         if not segment:
             continue
-        clash = taken.get(segment) or guide_slugs.get(segment)
+        clash = taken.get(segment)  # (guides live under /guides/: theirs cannot clash)
         what = (
             f"the same URL as {clash}" if clash else "a name the site uses itself" if segment in RESERVED_SLUGS else ""
         )
