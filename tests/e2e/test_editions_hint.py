@@ -4,7 +4,10 @@ same page in German, never redirects, and a "No thanks" is remembered in localSt
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
+from typing import Any
 
 from .conftest import Site, Visit
 
@@ -53,4 +56,32 @@ def test_an_english_browser_is_never_offered_another_edition(site: Site, new_vis
         assert page.locator("[data-edition-hint]").count() == 1
         assert not page.locator("[data-edition-hint]").is_visible()
     assert page.context.cookies() == []
+    visit.assert_clean()
+
+
+def test_a_click_on_the_german_edition_goes_to_ebay_de_and_is_counted(site: Site, visit: Visit) -> None:
+    # The one manifest names the German edition's listings too (with their /de/ page), so the endpoint counts them.
+    german: list[str] = []
+
+    def ebay_de(route: Any) -> None:
+        german.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>eBay.de</title><p>eBay.de")
+
+    page = visit.page
+    page.context.route("https://www.ebay.de/**", ebay_de)
+    page.goto(site.url + "/de/mirrorless-cameras/")
+    path = page.locator(".grid .card .card-link").first.get_attribute("href")
+    assert path is not None and path.startswith("/de/p/")
+    page.goto(site.url + path)
+    link = page.locator(".product-buy").get_by_role("link", name=re.compile(r"auf eBay", re.I))
+    item_id = link.get_attribute("data-item")
+    href = link.get_attribute("href")
+    assert href.startswith("https://www.ebay.de/") and "mkrid=707-53477-19255-0" in href and "customid=de-" in href
+    before = len(site.rows("SELECT id FROM clicks WHERE item_id = ?", item_id))
+    link.click(button="middle")
+    deadline = time.monotonic() + 10
+    while len(site.rows("SELECT id FROM clicks WHERE item_id = ?", item_id)) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rows = site.rows("SELECT source, page FROM clicks WHERE item_id = ? ORDER BY id", item_id)[before:]
+    assert rows == [("beacon", path)]
     visit.assert_clean()
