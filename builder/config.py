@@ -145,7 +145,6 @@ class EditionConfig(_Model):
         return value
 
 
-
 class SiteConfig(_Model):
     title: str = Field(min_length=1, max_length=80)
     """The site's name, shown in every page's header and title."""
