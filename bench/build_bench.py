@@ -176,7 +176,7 @@ def make_site(root: Path, slugs: list[str], per_category: int) -> None:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     shutil.copytree(REPO / "content" / "pages", root / "content" / "pages")
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    (root / "site.yaml").write_text(site_yaml_of_one_edition(), encoding="utf-8")
     categories = root / "content" / "categories"
     categories.mkdir(parents=True)
     for order, slug in enumerate(slugs):
@@ -186,6 +186,14 @@ def make_site(root: Path, slugs: list[str], per_category: int) -> None:
             f"featured: {'true' if order < FEATURED else 'false'}\n",
             encoding="utf-8",
         )
+
+
+def site_yaml_of_one_edition() -> str:
+    """The repository's site.yaml without its `editions:` (the bench site is one edition unless a bench adds more:
+    editions_bench.py)."""
+    text = (REPO / "site.yaml").read_text(encoding="utf-8")
+    cut = text.find("\n# Editions:")
+    return text if cut < 0 else text[: cut + 1]
 
 
 def make_catalog(directory: Path, items: int) -> list[str]:

@@ -49,6 +49,15 @@ def add_guides(root: Path, catalog: Path, slugs: list[str], count: int) -> None:
         )
 
 
+def copy_demo_site(demo: Path) -> Path:
+    """The repository's demo site (site.yaml, content, its pictures) in `demo`."""
+    demo.mkdir()
+    shutil.copytree(REPO / "content", demo / "content")
+    shutil.copytree(REPO / "templates", demo / "templates")
+    shutil.copy(REPO / "site.yaml", demo / "site.yaml")
+    return demo
+
+
 def demo_build(root: Path) -> float:
     """Best of three full builds of the demo site in `root` (a separate process each, as a user runs it)."""
     import subprocess
@@ -70,11 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="affsite-guides-bench-") as tmp:
         work = Path(tmp)
-        demo = work / "demo"
-        demo.mkdir()
-        shutil.copytree(REPO / "content", demo / "content")
-        shutil.copytree(REPO / "templates", demo / "templates")
-        shutil.copy(REPO / "site.yaml", demo / "site.yaml")
+        demo = copy_demo_site(work / "demo")
         with_guides = demo_build(demo)
         shutil.rmtree(demo / "content" / "guides")
         without = demo_build(demo)

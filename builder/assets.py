@@ -20,13 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import BuildError
-from .output import SiteWriter
+from .output import Writer
 from .themes import ASSETS
 
 _CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<ref>[^'")\s]+)(?P=q)\s*\)""")
 
 
-def publish_assets(files: dict[str, Path], writer: SiteWriter) -> dict[str, str]:
+def publish_assets(files: dict[str, Path], writer: Writer) -> dict[str, str]:
     """Write every asset under its fingerprinted name; the URL of each by its name inside assets/."""
     contents: dict[str, bytes] = {}
     for name, path in files.items():
@@ -83,4 +83,3 @@ def _rewrite_css(
         return f'url("{url_of(target)}{rest}")'
 
     return _CSS_URL.sub(replace, text).encode("utf-8")
-

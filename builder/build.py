@@ -7,33 +7,40 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import clock
 from .actions import report_to_actions
 from .atomic import write_atomic
 from .catalog.choose import choose_source
 from .catalog.links import campaign_id
-from .catalog.source import CatalogSource
+from .catalog.source import CatalogResult, CatalogSource
 from .config import cache_dir_for
 from .content import Site, load_site
-from .ended import load_ledger, save_ledger, update_ledger
+from .editions import Edition, EditionWriter, alternates, budgeted_sites, plan_lines, with_budget
+from .ended import REDIRECTS_NAME, Ledger, load_ledger, redirects, save_ledger, update_ledger
 from .ended import next_change as ledger_change
 from .errors import AffsiteError, BuildError, UsageError
+from .guide_data import GuideData
 from .guide_data import prepare as prepare_guides
 from .guide_data import take_problems as take_guide_problems
 from .heap import collector_paused
 from .inputs import inputs_digest, next_change
+from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
 from .output import SiteWriter
 from .outputlock import output_lock
 from .progress import phase
-from .publish import NO_LISTINGS, STRICT_MAX_STALE, assess, check, parse_share
+from .publish import NO_LISTINGS, STRICT_MAX_STALE, Assessment, assess, check, parse_share
 from .report import BuildReport
 from .search_index import index_after_build, index_present
-from .state import BuildState, forget_state, load_state, save_state, state_key
+from .state import BuildState, FileRecord, forget_state, load_state, save_state, state_key
 from .themes import Theme
+
+if TYPE_CHECKING:
+    from .render import Catalog
 
 log = logging.getLogger(__name__)
 REPORT_NAME = "build-report.json"
@@ -67,11 +74,23 @@ def run_build_command(
     site = load_site(root)
     cache = cache_dir_for(root, cache_dir, site.config.site)
     options = BuildOptions(
-        root, (output or root / "output").resolve(), cache, strict=strict,
+        root,
+        (output or root / "output").resolve(),
+        cache,
+        strict=strict,
         max_stale=parse_share(max_stale) if max_stale is not None else None,
     )
     source = choose_source(cache_dir=cache, live=live, catalog_dir=catalog_dir, refresh_ahead=not only_expired)
     now = clock.now()
+    if plan and site.config.site.editions:
+        lines = plan_lines(site, source, now)
+        if lines is None:
+            raise UsageError(
+                "--plan shows the eBay calls a live build would make; set EBAY_CLIENT_ID and EBAY_CLIENT_SECRET"
+            )
+        for line in lines:
+            print(line)
+        return 0
     if plan:
         calls = source.plan(prepare_guides(site).config, now)
         if calls is None:
@@ -107,37 +126,67 @@ def build_site(site: Site, source: CatalogSource, options: BuildOptions, now: da
         return _build(site, source, options, now)
 
 
+@dataclass
+class _Edition:
+    """One edition's part of a build (a site without editions has one): its site, data and last state."""
+
+    edition: Edition
+    site: Site
+    guides: GuideData
+    result: CatalogResult
+    found: Assessment
+    inputs: str
+    until: datetime | None
+    cache_dir: Path
+    """Where its build state and ledger of listings are kept: the cache folder, or `editions/<key>/` inside it."""
+    key: str
+    previous: BuildState | None = None
+    unchanged: bool = False
+    report: BuildReport = field(default_factory=BuildReport)
+    """Where this edition's warnings go: the build's report for the edition at /, its own for the others."""
+
+
 def _build(site: Site, source: CatalogSource, options: BuildOptions, now: datetime) -> BuildReport:
     started = time.perf_counter()
-    config = site.config
-    guides = prepare_guides(site)  # the guides' searches and look-ups join the categories' (guide_data.py)
-    result = source.load(guides.config, now)
-    report = BuildReport(source=source.description, demo=source.is_demo)  # a live source names itself once loaded
-    take_guide_problems(guides, result, now, report)  # a guide's search without data: a warning, an empty block
-    found = assess(config, result, now)  # missing categories get empty data: published with no listings
-    report.affected = found.lines()
-    report.alerts = list(result.alerts)
-    campaign = campaign_id(config.site)
+    report = BuildReport(source=source.description, demo=source.is_demo)
     theme = Theme.of_site(options.root)
-    inputs = inputs_digest(site, result, theme, campaign, source.is_demo)
-    until = next_change(site, result, now)
-    previous = load_state(options.cache_dir, state_key(options.output_dir)) if options.output_dir.is_dir() else None
-    may_skip = previous is not None and (previous.clean or not options.strict)
-    unchanged = may_skip and previous is not None and _nothing_changed(previous, inputs, now, options.output_dir)
-    if unchanged and previous is not None and index_present(options.output_dir) == config.site.search:
-        return _unchanged_report(report, previous, options, started)
+    campaign = campaign_id(site.config.site)
+    runs = [
+        _load_edition(
+            edition_site,
+            edition,
+            share,
+            source,
+            options,
+            now,
+            BuildReport() if edition.folder else report,  # merged into `report` at the end, examples named
+            theme,
+            campaign,
+        )
+        for edition, edition_site, share in budgeted_sites(site, source, now)
+    ]
+    report.source = source.description  # a live source names itself once loaded
+    if all(run.unchanged for run in runs):
+        return _unchanged_report(report, [run.previous for run in runs if run.previous], options, started)
 
     # Imported here, not at the top: a rebuild with nothing to do never loads Jinja or the renderer (a fifth of
     # its import time).
-    from .generate import normalize_catalog, write_site
+    from .generate import normalize_catalog
 
-    catalog = normalize_catalog(site, result, now, report, guides)
-    ended_days = config.site.ended_days
-    ledger = update_ledger(
-        load_ledger(options.cache_dir), catalog.products.values(), [c.slug for c in config.categories], now, ended_days
-    )
-    until = min((m for m in (until, ledger_change(ledger, now, ended_days)) if m is not None), default=None)
-    catalog.withheld = found.withheld
+    catalogs: list[Catalog] = []
+    ledgers: list[Ledger] = []
+    for run in runs:
+        catalog = normalize_catalog(run.site, run.result, now, run.report, run.guides, run.edition.custom_id(""))
+        ended_days = run.site.config.site.ended_days
+        slugs = [c.slug for c in run.site.config.categories]
+        ledger = update_ledger(load_ledger(run.cache_dir), catalog.products.values(), slugs, now, ended_days)
+        run.until = min((m for m in (run.until, ledger_change(ledger, now, ended_days)) if m is not None), default=None)
+        catalog.withheld = run.found.withheld
+        catalogs.append(catalog)
+        ledgers.append(ledger)
+    for run in runs[1:]:
+        report.merge(run.report, run.edition.key)
+        run.report = report  # what follows (rendering, the search index) reports into the build's report
     if not campaign and not source.is_demo:
         report.warn("no EPN campaign id (site.yaml campaign_id or EBAY_CAMPAIGN_ID): links to eBay are untracked")
     blocking = [w for w in report.warnings if w != NO_LISTINGS]  # a query with no results is a warning, not a failure
@@ -147,31 +196,33 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
             reasons.append("building from demo data")
         raise BuildError("--strict: not publishing because of: " + "; ".join(reasons))
     max_stale = options.max_stale if options.max_stale is not None else STRICT_MAX_STALE if options.strict else 1.0
-    check(found, max_stale)
+    for run in runs:
+        check(run.found, max_stale)
 
     writer = SiteWriter(options.output_dir)
-    state = previous if writer.in_place else None
+    states = [run.previous if writer.in_place else None for run in runs]
     if not writer.in_place:
-        forget_state(options.cache_dir)
+        for run in runs:
+            forget_state(run.cache_dir)
     try:
         with phase("rendering and writing the site"):
-            files = write_site(site, catalog, now, source.is_demo, theme, writer, report, state, ledger)
-            writer.commit(previous_files=state.files if state is not None else None)
+            files = _write(site, runs, catalogs, ledgers, states, now, source.is_demo, theme, writer, report)
+            previous = None
+            if all(state is not None for state in states):
+                previous = [
+                    run.edition.folder + name for run, st in zip(runs, states, strict=True) if st for name in st.files
+                ]
+            writer.commit(previous_files=previous)
     except BaseException:
         writer.abort()
         raise
-    index_after_build(options.output_dir, options.cache_dir, config.site, files, report)
-    save_ledger(options.cache_dir, ledger)  # only once the site that needs it is published
-    save_state(
-        options.cache_dir,
-        BuildState(
-            state_key(options.output_dir),
-            files,
-            inputs,
-            until.isoformat() if until else None,
-            clean=not (report.warnings or report.stale or found.affected or source.is_demo),
-        ),
-    )
+    clean = not (report.warnings or report.stale or source.is_demo)
+    for run, ledger, written in zip(runs, ledgers, files, strict=True):
+        folder = options.output_dir / run.edition.folder if run.edition.folder else options.output_dir
+        index_after_build(folder, run.cache_dir, run.site.config.site, written, report)
+        save_ledger(run.cache_dir, ledger)  # only once the site that needs it is published
+        until = run.until.isoformat() if run.until else None
+        save_state(run.cache_dir, BuildState(run.key, written, run.inputs, until, clean and not run.found.affected))
     report.written, report.unchanged = writer.written, writer.unchanged
     report.seconds = time.perf_counter() - started
     try:
@@ -181,7 +232,106 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     return report
 
 
-def _unchanged_report(report: BuildReport, state: BuildState, options: BuildOptions, started: float) -> BuildReport:
+def _load_edition(
+    site: Site,
+    edition: Edition,
+    calls: int | None,
+    source: CatalogSource,
+    options: BuildOptions,
+    now: datetime,
+    report: BuildReport,
+    theme: Theme,
+    campaign: str,
+) -> _Edition:
+    """Get one edition's listings (with `calls`, its share of the budget) and decide whether its pages may stay as
+    the last build left them."""
+    guides = prepare_guides(site)  # the guides' searches and look-ups join the categories' (guide_data.py)
+    result = source.load(with_budget(guides.config, calls), now)
+    take_guide_problems(guides, result, now, report)  # a guide's search without data: a warning, an empty block
+    found = assess(site.config, result, now)  # missing categories get empty data: published with no listings
+    report.affected.extend(found.lines())
+    report.alerts.extend(a for a in result.alerts if a not in report.alerts)
+    inputs = inputs_digest(site, result, theme, campaign, source.is_demo)
+    cache_dir = options.cache_dir / "editions" / edition.key if edition.folder else options.cache_dir
+    output_dir = options.output_dir / edition.folder if edition.folder else options.output_dir
+    run = _Edition(
+        edition,
+        site,
+        guides,
+        result,
+        found,
+        inputs,
+        next_change(site, result, now),
+        cache_dir,
+        state_key(output_dir),
+        report=report,
+    )
+    run.previous = load_state(cache_dir, run.key) if options.output_dir.is_dir() else None
+    previous = run.previous
+    may_skip = previous is not None and (previous.clean or not options.strict)
+    unchanged = may_skip and previous is not None and _nothing_changed(previous, inputs, now, output_dir)
+    run.unchanged = unchanged and index_present(output_dir) == site.config.site.search
+    return run
+
+
+def _write(
+    site: Site,
+    runs: list[_Edition],
+    catalogs: list[Catalog],
+    ledgers: list[Ledger],
+    states: list[BuildState | None],
+    now: datetime,
+    demo: bool,
+    theme: Theme,
+    writer: SiteWriter,
+    report: BuildReport,
+) -> list[dict[str, FileRecord]]:
+    """Render and write every edition into one writer (committed once, by the caller): the file records of each."""
+    from .generate import write_site
+
+    if not site.config.site.editions:
+        run = runs[0]
+        return [write_site(run.site, catalogs[0], now, demo, theme, writer, report, states[0], ledgers[0])]
+    from .generate import data_time, manifest_items, plan_site, write_planned
+    from .render import robots_txt
+
+    writers = [EditionWriter(writer, run.edition) for run in runs]
+    planned = [
+        plan_site(run.site, catalog, now, demo, theme, edition_writer, ledger)
+        for run, catalog, ledger, edition_writer in zip(runs, catalogs, ledgers, writers, strict=True)
+    ]
+    settings = site.config.site
+    editions = [run.edition for run in runs]
+    # What every edition shares is written once, at the root, by the edition served there (the first).
+    root = writers[0]
+    root.write("robots.txt", robots_txt(settings.root_url, demo, [f"{e.path}sitemap.xml" for e in editions]))
+    rules = b"".join(
+        redirects(ledger, now, settings.ended_days, prefix=run.edition.path.rstrip("/"), header=not run.edition.folder)
+        for run, ledger in zip(runs, ledgers, strict=True)
+    )
+    root.write(REDIRECTS_NAME, rules)
+    items: dict[str, ManifestItem] = {}
+    for run, plan in zip(runs, planned, strict=True):
+        # The edition at / is the manifest's own (no `edition` key): readers of sites without editions read it alike.
+        edition_key = run.edition.key if run.edition.folder else ""
+        for item in manifest_items(plan, run.edition.path.rstrip("/"), edition_key):
+            items.setdefault(item.item_id, item)  # a listing in two editions: the first edition's page and link
+    latest = max(data_time(plan) for plan in planned)
+    served_at_root = runs[0].site.config.site  # the endpoint speaks the language of the edition at /
+    manifest = dump_manifest(
+        list(items.values()), settings.root_url, latest, lang=served_at_root.lang, timezone=served_at_root.tz
+    )
+    root.write(MANIFEST_NAME, manifest)
+    links = alternates(editions, [plan.jobs for plan in planned], [plan.site.config.site.root_url for plan in planned])
+    return [
+        write_planned(plan, edition_writer, report, state, links[run.edition.key])
+        for run, plan, edition_writer, state in zip(runs, planned, writers, states, strict=True)
+    ]
+
+
+def _unchanged_report(
+    report: BuildReport, states: list[BuildState], options: BuildOptions, started: float
+) -> BuildReport:
     """The summary of a build that had nothing to do: the last build's figures, nothing written."""
     try:
         last = json.loads((options.cache_dir / REPORT_NAME).read_bytes())
@@ -189,8 +339,9 @@ def _unchanged_report(report: BuildReport, state: BuildState, options: BuildOpti
         report.dropped = {str(k): int(v) for k, v in last["dropped"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # the figures are only informative; the site itself is known to be intact
-    report.pages = sum(1 for name in state.files if name.endswith((".html", ".xml")))
-    report.unchanged = len(state.files)
+    files = [name for state in states for name in state.files]
+    report.pages = sum(1 for name in files if name.endswith((".html", ".xml")))
+    report.unchanged = len(files)
     report.notes.append("nothing changed since the last build: no page rendered, no file written")
     report.seconds = time.perf_counter() - started
     return report

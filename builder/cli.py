@@ -160,6 +160,13 @@ def _run_check(args: argparse.Namespace) -> int:
         print(line)
     for line in check_legal_pages(root, site):
         print(line)
+    if site.config.site.editions:
+        from .editions import editions_of
+
+        shown = [
+            f"{e.key} at {e.path} ({e.market.id}, {e.market.currency}, {e.lang})" for e in editions_of(site.config.site)
+        ]
+        print("editions: " + "; ".join(shown))
     return 0
 
 

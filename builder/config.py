@@ -11,9 +11,11 @@ import difflib
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -91,6 +93,60 @@ class NewsletterMail(_Model):
     """At most this many listings in one digest (the newest first)."""
 
 
+def _known_language(value: str) -> str:
+    from .formatting import known_locale  # Babel only when there is a language to check: a fast no-change build
+
+    if not known_locale(value):
+        raise ValueError(f"{value!r} is not a language and region Babel (CLDR) knows; e.g. en, en-GB, de-DE, fr-BE")
+    return value
+
+
+def _known_timezone(value: str) -> str:
+    from .formatting import known_time_zone
+
+    if not known_time_zone(value):
+        raise ValueError(f"{value!r} is not an IANA time zone; e.g. Europe/Berlin, America/New_York, UTC")
+    return value
+
+
+def _known_marketplace(value: str) -> str:
+    if value not in MARKETPLACES:
+        raise ValueError(f"must be one of {', '.join(MARKETPLACES)}")
+    return value
+
+
+MarketplaceId = Annotated[str, AfterValidator(_known_marketplace)]
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$"), AfterValidator(_known_language)]
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_known_timezone)]
+
+_EDITION_KEY = r"^[a-z][a-z0-9-]{0,15}$"
+_EDITION_PATH = re.compile(r"^/(?:[a-z0-9]+(?:-[a-z0-9]+)*/)?$")
+
+
+class EditionConfig(_Model):
+    """One edition of the site (`editions:` in site.yaml): the same content for another eBay marketplace."""
+
+    marketplace: MarketplaceId
+    """The eBay marketplace this edition's listings come from; sets its currency and EPN rotation id."""
+    lang: LanguageTag | None = None
+    """The edition's language (`de-DE`); defaults to the marketplace's."""
+    path: str = "/"
+    """Where the edition is served: `/` (exactly one edition: the x-default) or `/<segment>/`."""
+    timezone: TimeZoneName | None = None
+    """The IANA time zone of the edition's dates; defaults to the marketplace's."""
+    title: str | None = Field(default=None, min_length=1, max_length=80)
+    """The site's name in this edition; defaults to site.yaml's `title`."""
+    description: str | None = Field(default=None, max_length=300)
+    """The home page's meta description in this edition; defaults to site.yaml's `description`."""
+
+    @field_validator("path")
+    @classmethod
+    def _path_form(cls, value: str) -> str:
+        if not _EDITION_PATH.match(value):
+            raise ValueError(f"{value!r} must be / or one segment of lower-case letters, digits and dashes: /de/")
+        return value
+
+
 class SiteConfig(_Model):
     title: str = Field(min_length=1, max_length=80)
     """The site's name, shown in every page's header and title."""
@@ -98,12 +154,12 @@ class SiteConfig(_Model):
     """The public URL the site is served from (canonical links, sitemap, feed)."""
     description: str = Field(default="", max_length=300)
     """The home page's meta description."""
-    marketplace: str = "EBAY_US"
+    marketplace: MarketplaceId = "EBAY_US"
     """The eBay marketplace listings come from; sets currency, locale and EPN rotation id."""
-    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
+    language: LanguageTag | None = None
     """The pages' language (`en`, `de-DE`); defaults to the marketplace's. Sets the words (message catalogs in
     builder/theme/locales/) and how numbers, prices and dates are written (CLDR)."""
-    timezone: str | None = Field(default=None, max_length=64)
+    timezone: TimeZoneName | None = None
     """The IANA time zone the pages' dates and times are shown in (`Europe/Berlin`); defaults to the marketplace's."""
     campaign_id: str = Field(default="", pattern=r"^(\d{10})?$")
     """The 10-digit EPN campaign id; `EBAY_CAMPAIGN_ID` in the environment overrides it. Empty: untracked links."""
@@ -139,31 +195,11 @@ class SiteConfig(_Model):
     PNG, JPEG or WebP logo is also the picture shared for pages without one of their own (og:image)."""
     favicon: str = "favicon.svg"
     """The tab icon: a file in `templates/assets/` (`.svg`, `.png` or `.ico`); the default is the theme's own."""
-
-    @field_validator("marketplace")
-    @classmethod
-    def _known_marketplace(cls, value: str) -> str:
-        if value not in MARKETPLACES:
-            raise ValueError(f"must be one of {', '.join(MARKETPLACES)}")
-        return value
-
-    @field_validator("language")
-    @classmethod
-    def _known_language(cls, value: str | None) -> str | None:
-        from .formatting import known_locale  # Babel only when there is a language to check: a fast no-change build
-
-        if value is not None and not known_locale(value):
-            raise ValueError(f"{value!r} is not a language and region Babel (CLDR) knows; e.g. en, en-GB, de-DE, fr-BE")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        from .formatting import known_time_zone
-
-        if value is not None and not known_time_zone(value):
-            raise ValueError(f"{value!r} is not an IANA time zone; e.g. Europe/Berlin, America/New_York, UTC")
-        return value
+    editions: dict[Annotated[str, Field(pattern=_EDITION_KEY)], EditionConfig] | None = Field(
+        default=None, min_length=1, max_length=20
+    )
+    """The site in several eBay marketplaces: a short key (`us`, `de`) per edition, each with its marketplace and
+    where it is served (docs/editing.md, "Editions"). Left out: one edition, from the settings above."""
 
     @field_validator("base_url")
     @classmethod
@@ -187,6 +223,21 @@ class SiteConfig(_Model):
         return value
 
     @model_validator(mode="after")
+    def _editions_paths(self) -> SiteConfig:
+        if not self.editions:
+            return self
+        roots = [key for key, edition in self.editions.items() if edition.path == "/"]
+        if len(roots) != 1:
+            named = f" ({', '.join(roots)})" if roots else ""
+            raise ValueError(f"editions: exactly one edition must be served at / (path left out){named}")
+        seen: dict[str, str] = {}
+        for key, edition in self.editions.items():
+            if edition.path in seen:
+                raise ValueError(f"editions: {key} and {seen[edition.path]} have the same path {edition.path}")
+            seen[edition.path] = key
+        return self
+
+    @model_validator(mode="after")
     def _newsletter_needs_endpoint(self) -> SiteConfig:
         if self.newsletter and self.endpoint_url is None:
             raise ValueError("newsletter: true needs endpoint_url (the subscribe form posts there)")
@@ -195,6 +246,13 @@ class SiteConfig(_Model):
     @property
     def market(self) -> Marketplace:
         return MARKETPLACES[self.marketplace]
+
+    @property
+    def default_market(self) -> Marketplace:
+        """The marketplace of the edition at / (of the site, without editions): the currency of category prices."""
+        if self.editions:
+            return next(MARKETPLACES[e.marketplace] for e in self.editions.values() if e.path == "/")
+        return self.market
 
     @property
     def lang(self) -> str:
@@ -262,6 +320,19 @@ class SearchFilters(_Model):
     sort: Sort = "best_match"
 
 
+class CategoryEdition(_Model):
+    """What a category changes in one edition (`editions: {de: {...}}` in its file); the rest is inherited."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=80)
+    description: str | None = Field(default=None, max_length=300)
+    intro: str | None = Field(default=None, max_length=20_000)
+    q: str | None = Field(default=None, min_length=1, max_length=MAX_Q_LENGTH)
+    min_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    """In the edition's currency."""
+    max_price: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    """In the edition's currency."""
+
+
 class CategoryConfig(SearchFilters):
     slug: str = Field(exclude=True)
     """From the file name: content/categories/<slug>.yaml."""
@@ -285,6 +356,8 @@ class CategoryConfig(SearchFilters):
     """Item ids shown first when present in the results."""
     freshness_hours: float | None = Field(default=None, gt=0, le=6.0)
     """Overrides site.yaml's freshness_hours for this category."""
+    editions: dict[str, CategoryEdition] = Field(default_factory=dict, max_length=20)
+    """Per edition key of site.yaml's `editions`: the title, description, intro, q and price range there."""
 
     @model_validator(mode="after")
     def _coherent(self) -> CategoryConfig:
@@ -377,13 +450,14 @@ def load_config(root: Path) -> Config:
         problems.append(Problem(_display(root, category_dir), None, "has no category files (*.yaml)"))
 
     if site is not None:
+        market = site.default_market
         for category in categories:
-            if category.currency and category.currency != site.market.currency:
+            if category.currency and category.currency != market.currency:
                 problems.append(
                     Problem(
                         category.source,
                         None,
-                        f"currency: {category.currency} differs from {site.marketplace}'s {site.market.currency}",
+                        f"currency: {category.currency} differs from {market.id}'s {market.currency}",
                     )
                 )
     if problems or site is None:
@@ -472,11 +546,17 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
+        if get_origin(current) is dict:  # `editions: {de: {...}}`: `de` is a key of the mapping, not a field
+            current = get_args(current)[1]
+            continue
         field = getattr(current, "model_fields", {}).get(part)
         if field is None:
             return []
         annotation = field.annotation
-        inner = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        options = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+        inner = [a for a in options if get_origin(a) is dict or (isinstance(a, type) and issubclass(a, BaseModel))]
+        if not inner:
+            inner = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
         current = inner[0] if inner else annotation
     fields = getattr(current, "model_fields", {})
     return [name for name, f in fields.items() if not f.exclude]

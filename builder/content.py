@@ -17,7 +17,7 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from pydantic import Field, model_validator
 
-from .config import SLUG_RE, CategoryConfig, Config, _Model, load_config, validate_document
+from .config import SLUG_RE, CategoryConfig, Config, LanguageTag, _Model, load_config, validate_document
 from .errors import ConfigError, Problem
 from .textfile import read_utf8
 from .yamlsource import YamlDocument, parse_yaml
@@ -55,6 +55,9 @@ class PageMeta(_Model):
         if isinstance(data, dict) and "legal" not in data:
             return {**data, "legal": data.get("slug") in LEGAL_BY_NAME}
         return data
+    lang: LanguageTag | None = None
+    """The page's language on a site with editions: it is published in the editions of that language (`de` or
+    `de-DE` both match a `de-DE` edition); left out, the language of the edition served at /."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,10 @@ def load_site(root: Path, *, drafts: bool = False) -> Site:
                         f"has the same URL /{category.slug}/ as {category.source}; rename one",
                     )
                 )
+        if config.site.editions or any(c.editions for c in config.categories):
+            from .editions import check_editions
+
+            problems.extend(check_editions(root, config, {p.slug: p.source for p in pages}))
     if problems or config is None:
         raise ConfigError(problems)
     intros = {c.slug: render_markdown(c.intro) for c in config.categories if c.intro}

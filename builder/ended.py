@@ -138,7 +138,7 @@ def next_change(ledger: Ledger, now: datetime, days: int) -> datetime | None:
     return min(moments, default=None)
 
 
-def redirects(ledger: Ledger, now: datetime, days: int) -> bytes:
+def redirects(ledger: Ledger, now: datetime, days: int, *, prefix: str = "", header: bool = True) -> bytes:
     """`_redirects` for Netlify: each gone listing's path answers 410 with the 404 page.
 
     Netlify reads `_redirects` in the published folder before the rules of netlify.toml, so these come before its
@@ -147,8 +147,9 @@ def redirects(ledger: Ledger, now: datetime, days: int) -> bytes:
     """
     paths = sorted(x.path for x in ledger.values() if phase_of(x, now, days) == "gone")
     lines = ["# Written by affsite build: listings that ended, answering 410 Gone (see docs/operating.md)."]
-    lines += [f"{path}  {GONE_TARGET}  410" for path in paths]
-    return ("\n".join(lines) + "\n").encode()
+    lines = lines if header else []
+    lines += [f"{prefix}{path}  {GONE_TARGET}  410" for path in paths]  # `prefix`: an edition's folder, /de
+    return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
 def listing_digest(item_id: str, listing: Listing) -> str:

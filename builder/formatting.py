@@ -157,3 +157,10 @@ def format_age(age: timedelta, locale: str) -> str:
 def iso(moment: datetime) -> str:
     """The machine-readable form (`<time datetime>`, JSON-LD, the feed): UTC, to the second."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def language_name(tag: str) -> str:
+    """A language in its own words, for a visitor who reads it: `de-DE` -> "Deutsch", `fr-BE` -> "Français"."""
+    locale = babel_locale(tag)
+    name = locale.get_language_name(locale) or tag
+    return name[:1].upper() + name[1:]

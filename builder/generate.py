@@ -7,6 +7,8 @@ only once it knows there is something to do, so a rebuild with nothing to do doe
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment
@@ -22,11 +24,11 @@ from .ended import REDIRECTS_NAME, Ledger, redirects
 from .ended_pages import EndedPages
 from .errors import ConfigError, Problem
 from .formatting import iso
-from .guide_data import GuideData
+from .guide_data import GuideData, Pick
 from .guide_data import resolve as resolve_guides
 from .guide_pages import GuidePages
 from .manifest import MANIFEST_NAME, ManifestItem, dump_manifest
-from .output import SiteWriter
+from .output import SiteWriter, Writer
 from .parallel import render_and_put
 from .publish import NO_LISTINGS
 from .render import (
@@ -49,10 +51,16 @@ from .themes import Theme
 
 
 def normalize_catalog(
-    site: Site, result: CatalogResult, now: datetime, report: BuildReport, guides: GuideData | None = None
+    site: Site,
+    result: CatalogResult,
+    now: datetime,
+    report: BuildReport,
+    guides: GuideData | None = None,
+    custom_prefix: str = "",
 ) -> Catalog:
+    """The listings as Products; `custom_prefix` starts every link's EPN customid (an edition's key, `de-`)."""
     config = site.config
-    normalizer = Normalizer(config.site.market, campaign_id(config.site), now, config.site.lang)
+    normalizer = Normalizer(config.site.market, campaign_id(config.site), now, config.site.lang, custom_prefix)
     by_category: dict[str, list[Product]] = {}
     products: dict[str, Product] = {}
     for category in config.categories:
@@ -81,11 +89,14 @@ def normalize_catalog(
     for product in products.values():
         if product.image_url is None:
             report.warn("products have no image", product.item_id)
-    report.dropped = dict(normalizer.dropped.counts)
-    report.categories = len(config.categories)
-    report.products = len(products)
+    for reason, count in normalizer.dropped.counts.items():  # added up over the editions of a site
+        report.dropped[reason] = report.dropped.get(reason, 0) + count
+    report.categories += len(config.categories)
+    report.products += len(products)
     report.notes.extend(result.notes)
-    picks = resolve_guides(site, guides, result, by_category, now, report) if guides is not None else {}
+    picks: dict[str, Pick] = {}
+    if guides is not None:
+        picks = resolve_guides(site, guides, result, by_category, now, report, custom_prefix)
     return Catalog(by_category=by_category, products=products, picks=picks)
 
 
@@ -129,10 +140,51 @@ def _warn_untranslated(
         return
     if not catalogs.found:
         shown = ", ".join(i18n.languages(theme))
-        report.warn(f"no message catalog for {catalogs.lang}: the pages' texts are in English (catalogs exist for {shown})")
+        report.warn(
+            f"no message catalog for {catalogs.lang}: the pages' texts are in English (catalogs exist for {shown})"
+        )
         return
     for message in i18n.missing_messages(env, catalogs, templates):
         report.warn(f"texts have no {catalogs.lang} translation and are shown in English", repr(message))
+
+
+@dataclass
+class PlannedSite:
+    """One edition's pages, planned and ready to render (`write_planned`), with what its language needs."""
+
+    site: Site
+    build: BuildContext
+    env: Environment
+    catalogs: i18n.Catalogs
+    renderer: Renderer
+    jobs: list[PageJob]
+    feed: PageJob
+    theme: Theme
+    catalog: Catalog
+    ledger: Ledger
+
+
+def plan_site(
+    site: Site,
+    catalog: Catalog,
+    now: datetime,
+    demo: bool,
+    theme: Theme,
+    writer: Writer,
+    ledger: Ledger | None = None,
+) -> PlannedSite:
+    """Publish the assets and plan every page in the site's language (activated here: `write_planned` activates it
+    again, so that several editions can be planned before any is rendered)."""
+    ledger = ledger or {}
+    assets = publish_assets(theme.assets(), writer)
+    check_site_assets(site, assets)
+    build = BuildContext(site=site, now=now, demo=demo, assets=assets)
+    env = make_environment(theme)
+    catalogs = i18n.load_catalogs(theme, site.config.site.lang)
+    i18n.install(env, catalogs)
+    renderer = Renderer(env, build, theme)
+    jobs = plan_pages(build, catalog, page_types(site, ledger))
+    return PlannedSite(site, build, env, catalogs, renderer, jobs, feed_jobs(build, catalog), theme, catalog, ledger)
 
 
 def write_site(
@@ -150,18 +202,31 @@ def write_site(
 
     `ledger`: the listings this build publishes or remembers (ended.py), for ended pages and 410 rules.
     """
-    ledger = ledger or {}
-    assets = publish_assets(theme.assets(), writer)
-    check_site_assets(site, assets)
-    build = BuildContext(site=site, now=now, demo=demo, assets=assets)
-    env = make_environment(theme)
-    lang = site.config.site.lang
-    catalogs = i18n.load_catalogs(theme, lang)
-    i18n.install(env, catalogs)
-    renderer = Renderer(env, build, theme)
-    jobs = plan_pages(build, catalog, page_types(site, ledger))
-    pages = [*jobs, feed_jobs(build, catalog)]
+    planned = plan_site(site, catalog, now, demo, theme, writer, ledger)
+    config = site.config.site
+    writer.write("robots.txt", robots_txt(config.root_url, demo))
+    writer.write(REDIRECTS_NAME, redirects(planned.ledger, now, config.ended_days))
+    manifest = dump_manifest(
+        manifest_items(planned), config.root_url, data_time(planned), lang=config.lang, timezone=config.tz
+    )
+    writer.write(MANIFEST_NAME, manifest)
+    return write_planned(planned, writer, report, state)
 
+
+def write_planned(
+    planned: PlannedSite,
+    writer: Writer,
+    report: BuildReport,
+    state: BuildState | None,
+    alternates: Mapping[str, list[tuple[str, str]]] | None = None,
+) -> dict[str, FileRecord]:
+    """Render the planned pages that changed since `state` and write them with the sitemap; the new state's file
+    records. `alternates`: per page path, the same page in the site's other editions (hreflang.py)."""
+    build, env, catalogs, theme = planned.build, planned.env, planned.catalogs, planned.theme
+    i18n.activate(catalogs)  # Python texts in this edition's language, here and in the forked workers
+    alternates = alternates or {}
+    jobs = planned.jobs
+    pages = [*jobs, planned.feed]
     templates = template_digests(env)
     # The catalogs are inputs of every page: a changed translation re-renders what may show it.
     settings = f"{build.settings_digest}:{catalogs.digest}"
@@ -170,36 +235,25 @@ def write_site(
     to_render: list[PageJob] = []
     digests: list[str] = []
     for job in pages:
-        digest = page_digest(templates.get(job.template, "missing"), settings, job.path, job.inputs)
+        links = alternates.get(job.path)
+        if links:
+            job.context["alternates"] = links
+        inputs = [*job.inputs, repr(links)] if links else job.inputs
+        digest = page_digest(templates.get(job.template, "missing"), settings, job.path, inputs)
         old = previous.get(job.path)
         if old is not None and old.digest == digest and writer.keep(job.path, old.size, old.mtime_ns):
             files[job.path] = old
             continue
         to_render.append(job)
         digests.append(digest)
-    for digest, put in zip(digests, render_and_put(to_render, renderer.render, writer), strict=True):
+    puts = render_and_put(to_render, planned.renderer.render, writer)
+    for job, digest, put in zip(to_render, digests, puts, strict=True):
         writer.record(put)
-        files[put.relative] = FileRecord(digest, put.size, put.mtime_ns)
+        files[job.path] = FileRecord(digest, put.size, put.mtime_ns)
 
-    root_url = site.config.site.root_url
-    manifest = [_manifest_item(p) for p in catalog.products.values()]
-    # Listings shown only in guides: the endpoint accepts their clicks too (with the guide's link and page).
-    in_guides: dict[str, ManifestItem] = {}
-    for key, pick in sorted(catalog.picks.items()):
-        for p in pick.products:
-            if p.item_id not in catalog.products and p.item_id not in in_guides:
-                in_guides[p.item_id] = dataclasses.replace(
-                    _manifest_item(p), path=f"/guides/{key.split('/')[0]}/", categories=()
-                )
-    manifest.extend(in_guides.values())
-    writer.write("sitemap.xml", sitemap_xml(root_url, jobs))
-    writer.write("robots.txt", robots_txt(root_url, demo))
-    writer.write(REDIRECTS_NAME, redirects(ledger, now, site.config.site.ended_days))
-    data_time = max((p.fetched_at for p in catalog.products.values()), default=now)
-    tz = site.config.site.tz
-    writer.write(MANIFEST_NAME, dump_manifest(manifest, root_url, data_time, lang=lang, timezone=tz))
-    report.pages = len(pages)
-    report.rendered = len(to_render)
+    writer.write("sitemap.xml", sitemap_xml(build.site.config.site.root_url, jobs, alternates))
+    report.pages += len(pages)
+    report.rendered += len(to_render)
     _warn_untranslated(env, theme, catalogs, list(templates), report)
     for relative in writer.present:
         if relative not in files:
@@ -207,17 +261,39 @@ def write_site(
     return files
 
 
+def data_time(planned: PlannedSite) -> datetime:
+    return max((p.fetched_at for p in planned.catalog.products.values()), default=planned.build.now)
 
-def _manifest_item(p: Product) -> ManifestItem:
+
+def manifest_items(planned: PlannedSite, path_prefix: str = "", edition: str = "") -> list[ManifestItem]:
+    """The items the endpoint may send visitors to from this edition's pages (`path_prefix`: its folder, `/de`)."""
+    catalog = planned.catalog
+    manifest = [_manifest_item(p, path_prefix, edition) for p in catalog.products.values()]
+    # Listings shown only in guides: the endpoint accepts their clicks too (with the guide's link and page).
+    in_guides: dict[str, ManifestItem] = {}
+    for key, pick in sorted(catalog.picks.items()):
+        for p in pick.products:
+            if p.item_id not in catalog.products and p.item_id not in in_guides:
+                in_guides[p.item_id] = dataclasses.replace(
+                    _manifest_item(p, path_prefix, edition),
+                    path=f"{path_prefix}/guides/{key.split('/')[0]}/",
+                    categories=(),
+                )
+    manifest.extend(in_guides.values())
+    return manifest
+
+
+def _manifest_item(p: Product, path_prefix: str = "", edition: str = "") -> ManifestItem:
     return ManifestItem(
         p.item_id,
         p.url,
         p.title,
-        p.path,
+        path_prefix + p.path,
         tuple(p.categories),
         price=str(p.price.amount),
         currency=p.price.currency,
         fetched_at=iso(p.fetched_at),
         listed_at=iso(p.listed_at) if p.listed_at else "",
         image=p.image_url or "",
+        edition=edition,
     )

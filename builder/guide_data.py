@@ -163,15 +163,19 @@ def resolve(
     by_category: dict[str, list[Product]],
     now: datetime,
     report: BuildReport,
+    custom_prefix: str = "",
 ) -> dict[str, Pick]:
-    """The listings of every block, by `pick_key`, with links that name the guide and block."""
+    """The listings of every block, by `pick_key`, with links that name the guide and block (after
+    `custom_prefix`: an edition's key, `de-`)."""
     config = site.config
     normalizer = Normalizer(config.site.market, campaign_id(config.site), now)
     picks: dict[str, Pick] = {}
     empty: list[str] = []
     for want in data.wants:
         pick = _pick(want, result, by_category, normalizer, now)
-        pick.products = [dataclasses.replace(p, url=with_custom_id(p.url, want.custom_id)) for p in pick.products]
+        pick.products = [
+            dataclasses.replace(p, url=with_custom_id(p.url, custom_prefix + want.custom_id)) for p in pick.products
+        ]
         if not pick.products:
             pick.empty = pick.empty or "no listing matches right now"
             empty.append(f"{want.guide.source}:{want.block.line} {want.block.id} ({pick.empty})")

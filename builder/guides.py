@@ -27,6 +27,7 @@ from .config import (
     SLUG_RE,
     CategoryConfig,
     ItemId,
+    LanguageTag,
     SearchFilters,
     _Model,
     validate_document,
@@ -70,6 +71,9 @@ class GuideMeta(_Model):
     """Linked from the home page."""
     draft: bool = False
     """Shown by `affsite serve` only; `affsite build` leaves it out."""
+    lang: LanguageTag | None = None
+    """On a site with editions: the guide is published in the editions of this language; left out, the language of
+    the edition served at /."""
 
     @model_validator(mode="after")
     def _dates(self) -> GuideMeta:

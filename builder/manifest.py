@@ -9,12 +9,13 @@ Format (version 1):
      "items": {"<legacy item id>": {"url": "<tracked eBay URL>", "title": "...", "path": "/p/<slug>-<id>/",
                                      "categories": ["<category slug>", ...],
                                      "price": "12.50", "currency": "USD", "fetched_at": "<ISO>",
-                                     "listed_at": "<ISO>", "image": "<URL>"}}}
+                                     "listed_at": "<ISO>", "image": "<URL>", "edition": "de"}}}
 
-The last five (for `affsite newsletter send`, which builds its digest from this file and never calls eBay) are
-optional: a reader of version 1 ignores keys it does not know. So are `lang` (BCP 47) and `timezone` (IANA), the
-site's language and time zone, which the endpoint speaks and shows times in; a manifest written before they existed
-reads as English and UTC.
+`edition` (a site with editions only) names the edition whose page lists the item; its `path` then starts with
+that edition's folder (`/de/p/...`). The last six (for `affsite newsletter send`, which builds its digest from this
+file and never calls eBay) are optional: a reader of version 1 ignores keys it does not know. So are `lang` (BCP 47)
+and `timezone` (IANA), the language and time zone of the edition served at / (the site's, without editions), which
+the endpoint speaks and shows times in; a manifest written before they existed reads as English and UTC.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class ManifestItem:
     fetched_at: str = ""  # when the price was read from eBay (ISO 8601, UTC)
     listed_at: str = ""  # when the listing started on eBay, "" when unknown
     image: str = ""
+    edition: str = ""  # on a site with editions: the key of the edition whose page lists it (`de`)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def _entry(item: ManifestItem) -> dict[str, Any]:
         "path": item.path,
         "categories": list(item.categories),
     }
-    for name in ("price", "currency", "fetched_at", "listed_at", "image"):
+    for name in ("price", "currency", "fetched_at", "listed_at", "image", "edition"):
         if getattr(item, name):
             entry[name] = getattr(item, name)
     return entry
@@ -111,7 +113,10 @@ def parse_manifest(raw: bytes | str) -> Manifest:
             title=str(entry.get("title", "")),
             path=str(entry.get("path", "")),
             categories=tuple(str(c) for c in entry.get("categories", [])),
-            **{name: str(entry.get(name, "")) for name in ("price", "currency", "fetched_at", "listed_at", "image")},
+            **{
+                name: str(entry.get(name, ""))
+                for name in ("price", "currency", "fetched_at", "listed_at", "image", "edition")
+            },
         )
     return Manifest(
         str(document.get("generated_at", "")),

@@ -15,6 +15,11 @@ class Marketplace:
     timezone: str  # IANA zone of the pages' dates unless site.yaml sets `timezone` (where most of its buyers live)
     languages: tuple[str, ...]  # the languages eBay's site for this marketplace is written in (`affsite check`)
 
+    @property
+    def country(self) -> str:
+        """The ISO 3166 country the marketplace sells to (`DE` for EBAY_DE): an edition's `deliveryCountry`."""
+        return "GB" if self.id == "EBAY_GB" else self.id.removeprefix("EBAY_")
+
 
 MARKETPLACES: dict[str, Marketplace] = {
     m.id: m
@@ -28,8 +33,12 @@ MARKETPLACES: dict[str, Marketplace] = {
         Marketplace("EBAY_AU", "AUD", "en-AU", "www.ebay.com.au", "705-53470-19255-0", "Australia/Sydney", ("en",)),
         Marketplace("EBAY_CA", "CAD", "en-CA", "www.ebay.ca", "706-53473-19255-0", "America/Toronto", ("en", "fr")),
         Marketplace("EBAY_AT", "EUR", "de-AT", "www.ebay.at", "5221-53469-19255-0", "Europe/Vienna", ("de",)),
-        Marketplace("EBAY_BE", "EUR", "fr-BE", "www.benl.ebay.be", "1553-53471-19255-0", "Europe/Brussels", ("fr", "nl")),
-        Marketplace("EBAY_CH", "CHF", "de-CH", "www.ebay.ch", "5222-53480-19255-0", "Europe/Zurich", ("de", "fr", "it")),
+        Marketplace(
+            "EBAY_BE", "EUR", "fr-BE", "www.benl.ebay.be", "1553-53471-19255-0", "Europe/Brussels", ("fr", "nl")
+        ),
+        Marketplace(
+            "EBAY_CH", "CHF", "de-CH", "www.ebay.ch", "5222-53480-19255-0", "Europe/Zurich", ("de", "fr", "it")
+        ),
         Marketplace("EBAY_IE", "EUR", "en-IE", "www.ebay.ie", "5282-53468-19255-0", "Europe/Dublin", ("en",)),
         Marketplace("EBAY_NL", "EUR", "nl-NL", "www.ebay.nl", "1346-53482-19255-0", "Europe/Amsterdam", ("nl",)),
         Marketplace("EBAY_PL", "PLN", "pl-PL", "www.ebay.pl", "4908-226936-19255-0", "Europe/Warsaw", ("pl",)),

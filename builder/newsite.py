@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import yaml
+
 from .config import LANGUAGE_PATTERN
 from .errors import UsageError
 from .legal import placeholders
@@ -145,7 +147,17 @@ _SITE_YAML_LINES = ("marketplace: EBAY_US\n", "# language: en-US\n", "# timezone
 
 
 def site_yaml(text: str, choice: SiteLanguage) -> str:
-    """The scaffold's site.yaml for the chosen marketplace and language; the English site's is unchanged."""
+    """The scaffold's site.yaml for the chosen marketplace and language; the English site's is unchanged.
+
+    The scaffold is the demo site with its two editions (us at /, de at /de/). A site started for one other
+    marketplace is that marketplace's alone: the `editions` block goes, and the German edition's description becomes
+    the site's when the site is German."""
+    if choice == choose_language():
+        return text
+    edition = _scaffold_edition(text, choice)
+    text = without_editions(text)
+    if edition and isinstance(edition.get("description"), str):
+        text = re.sub(r"(?m)^description: .*$", lambda _: f"description: {edition['description']}", text, count=1)
     market = choice.marketplace
     language = f"language: {choice.language}\n" if choice.language else f"# language: {market.locale}\n"
     for old, new in zip(
@@ -154,6 +166,47 @@ def site_yaml(text: str, choice: SiteLanguage) -> str:
         assert text.count(old) == 1, f"builder/scaffold/site.yaml no longer has the line {old!r}"
         text = text.replace(old, new)
     return text
+
+
+def category_yaml(text: str, choice: SiteLanguage) -> str:
+    """A scaffold category for a site started for one other marketplace: without `editions`, and in German with the
+    German edition's texts (and its euro prices, when the site sells in euros too)."""
+    document = yaml.safe_load(text)
+    overrides = (document.pop("editions", None) or {}).get(_GERMAN_EDITION) or {}
+    if choice.lang.split("-")[0] != "de":
+        return without_editions(text)
+    for field, value in overrides.items():
+        if field in ("min_price", "max_price") and choice.marketplace.currency != MARKETPLACES["EBAY_DE"].currency:
+            continue  # a price in euros means nothing in francs: the site's own (dollar) figures stay, as elsewhere
+        document[field] = value
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
+
+
+_GERMAN_EDITION = "de"  # the scaffold's second edition (site.yaml), whose texts a German site starts from
+
+
+def _scaffold_edition(site_yaml_text: str, choice: SiteLanguage) -> dict[str, object] | None:
+    """The scaffold's edition settings for a German site (the de edition), else None."""
+    if choice.lang.split("-")[0] != "de":
+        return None
+    editions = (yaml.safe_load(site_yaml_text) or {}).get("editions") or {}
+    found = editions.get(_GERMAN_EDITION)
+    return found if isinstance(found, dict) else None
+
+
+def without_editions(text: str) -> str:
+    """`text` without its top-level `editions:` block and the comment lines just before it."""
+    lines = text.splitlines(keepends=True)
+    try:
+        start = next(i for i, line in enumerate(lines) if line.startswith("editions:"))
+    except StopIteration:
+        return text
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+        end += 1
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    return "".join(lines[:start] + lines[end:])
 
 
 def affsite_version() -> str:
@@ -185,6 +238,8 @@ def create_site(
             data = source.read_bytes().replace(VERSION_MARK.encode(), version.encode())
             if relative == "site.yaml":
                 data = site_yaml(data.decode("utf-8"), choice).encode("utf-8")
+            elif relative.startswith("content/categories/") and choice != choose_language():
+                data = category_yaml(data.decode("utf-8"), choice).encode("utf-8")
             _write(target / relative, data)
             written.append(relative)
         if theme_copy:

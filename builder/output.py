@@ -20,7 +20,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 TEMP_SUFFIX = ".affsite-new"
 
@@ -33,6 +33,21 @@ class Put(NamedTuple):
     temporary: str | None
     size: int
     mtime_ns: int
+
+
+class Writer(Protocol):
+    """What page writing needs of a writer: the SiteWriter, or an edition's view of it (editions.EditionWriter)."""
+
+    @property
+    def present(self) -> set[str]: ...
+
+    def write(self, relative: str, data: bytes) -> None: ...
+
+    def put(self, relative: str, data: bytes) -> Put: ...
+
+    def record(self, put: Put) -> None: ...
+
+    def keep(self, relative: str, size: int | None = None, mtime_ns: int | None = None) -> bool: ...
 
 
 class SiteWriter:

@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .heap import collecting_only_new_objects
-from .output import Put, SiteWriter
+from .output import Put, Writer
 
 MIN_PARALLEL_JOBS = 600  # below this, starting workers costs more than it saves
 CHUNK = 200
 
 Render = Callable[[Any], bytes]
-_task: tuple[Sequence[Any], Render, SiteWriter] | None = None
+_task: tuple[Sequence[Any], Render, Writer] | None = None
 
 
 def worker_count(jobs: int) -> int:
@@ -34,7 +34,7 @@ def worker_count(jobs: int) -> int:
     return max(1, min(cores, jobs // (MIN_PARALLEL_JOBS // 2)))
 
 
-def render_and_put(jobs: Sequence[Any], render: Render, writer: SiteWriter, workers: int | None = None) -> list[Put]:
+def render_and_put(jobs: Sequence[Any], render: Render, writer: Writer, workers: int | None = None) -> list[Put]:
     """Render every job and `put` its file; the results, in job order, for `writer.record`."""
     count = worker_count(len(jobs)) if workers is None else workers
     with collecting_only_new_objects():
@@ -43,7 +43,7 @@ def render_and_put(jobs: Sequence[Any], render: Render, writer: SiteWriter, work
         return _render_in_workers(jobs, render, writer, count)
 
 
-def _render_in_workers(jobs: Sequence[Any], render: Render, writer: SiteWriter, count: int) -> list[Put]:
+def _render_in_workers(jobs: Sequence[Any], render: Render, writer: Writer, count: int) -> list[Put]:
     global _task
     _task = (jobs, render, writer)
     chunks = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]

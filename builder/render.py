@@ -13,7 +13,7 @@ import json
 import math
 import re
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -37,7 +37,7 @@ from .conditions import schema_condition
 from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
-from .formatting import format_datetime, format_money, format_number, format_percentage, iso
+from .formatting import format_datetime, format_money, format_number, format_percentage, iso, language_name
 from .guides import summary_digest
 from .i18n import gettext
 from .present import (
@@ -216,6 +216,7 @@ class Renderer:
         env.globals["country"] = lambda code: country_name(code, lang)
         env.globals["seller_rating"] = lambda percent, score: seller_rating(percent, score, lang)
         env.globals["script_texts"] = lambda *scripts: script_texts(lang, *scripts)
+        env.globals["language_name"] = language_name  # an edition's language in its own words: "Deutsch"
         env.filters["stamp"] = stamp
         env.filters["number"] = lambda value: format_number(value, lang)
         env.filters["percent"] = lambda value: format_percentage(value, lang)
@@ -245,6 +246,7 @@ class Renderer:
             "noindex": False,  # a page type sets it for pages that search engines should drop (ended listings)
             "og_image": "",  # the picture shown when a page is shared (og:image, twitter:card)
             "structured_data": [],  # JSON-LD blocks beyond a template's own (breadcrumbs, the home page's WebSite)
+            "alternates": [],  # (hreflang, URL) of this page in every edition of the site (editions.py), if any
             "guides": [],  # the guides a page links to (guides.py): featured ones on the home page, a category's own
         }
 
@@ -475,7 +477,8 @@ class Planner:
                     "description": config.site.description,
                     "og_image": home_image,
                     "structured_data": site_json_ld(
-                        config.site, search_path="/search/" if config.site.search else None  # search_page.py
+                        config.site,
+                        search_path="/search/" if config.site.search else None,  # search_page.py
                     ),
                     "guides": featured_guides,
                 },
@@ -510,7 +513,12 @@ class Planner:
             PageJob(
                 "404.html",
                 "404.html",
-                {"canonical": None, "title": gettext("Page not found"), "description": "", "og_image": self.default_image},
+                {
+                    "canonical": None,
+                    "title": gettext("Page not found"),
+                    "description": "",
+                    "og_image": self.default_image,
+                },
                 "the 404 page",
                 [self.default_image],
             )
@@ -746,29 +754,38 @@ def check_unique_paths(jobs: Iterable[PageJob]) -> None:
         raise BuildError("two pages map to one path:\n  " + "\n  ".join(clashes))
 
 
-def sitemap_xml(root_url: str, jobs: Iterable[PageJob]) -> bytes:
-    """Every page with a canonical URL, except those that ask search engines not to index them."""
+def sitemap_xml(
+    root_url: str, jobs: Iterable[PageJob], alternates: Mapping[str, list[tuple[str, str]]] | None = None
+) -> bytes:
+    """Every page with a canonical URL, except those that ask search engines not to index them; with `alternates`
+    (a site with editions: per page path, (hreflang, URL) of the page in every edition), each page's alternates."""
+    alternates = alternates or {}
     urls = sorted(
-        (root_url + j.context["canonical"], j.context.get("lastmod"))
+        (root_url + j.context["canonical"], j.context.get("lastmod"), j.path)
         for j in jobs
         if j.context.get("canonical") and not j.context.get("noindex")
     )
     body = "".join(
         f"<url><loc>{html.escape(u, quote=False)}</loc>"
         + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "")  # pages that know it: guides
+        + "".join(
+            f'<xhtml:link rel="alternate" hreflang="{lang}" href="{html.escape(href)}"/>'
+            for lang, href in alternates.get(path, ())
+        )
         + "</url>\n"
-        for u, lastmod in urls
+        for u, lastmod, path in urls
     )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + body + "</urlset>\n"
-    ).encode()
+    namespaces = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    if alternates:
+        namespaces += ' xmlns:xhtml="http://www.w3.org/1999/xhtml"'
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {namespaces}>\n' + body + "</urlset>\n").encode()
 
 
-def robots_txt(root_url: str, demo: bool) -> bytes:
+def robots_txt(root_url: str, demo: bool, sitemaps: Iterable[str] = ("/sitemap.xml",)) -> bytes:
     if demo:
         return b"# Demo data: keep this site out of search engines.\nUser-agent: *\nDisallow: /\n"
-    return f"User-agent: *\nDisallow: /go/\nDisallow: /api/\nSitemap: {root_url}/sitemap.xml\n".encode()
+    lines = "".join(f"Sitemap: {root_url}{path}\n" for path in sitemaps)
+    return f"User-agent: *\nDisallow: /go/\nDisallow: /api/\n{lines}".encode()
 
 
 def feed_jobs(build: BuildContext, catalog: Catalog) -> PageJob:

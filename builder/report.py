@@ -62,6 +62,24 @@ class BuildReport:
         out.extend(self.notes)
         return out
 
+    def merge(self, other: BuildReport, edition: str) -> None:
+        """Add another edition's report to this one, its examples and categories named `<edition>/<slug>`."""
+        self.categories += other.categories
+        self.products += other.products
+        self.pages += other.pages
+        self.rendered += other.rendered
+        for reason, count in other.dropped.items():
+            self.dropped[reason] = self.dropped.get(reason, 0) + count
+        for message, group in other.warnings.items():
+            mine = self.warnings.setdefault(message, WarningGroup(message))
+            mine.count += group.count
+            room = max(0, 5 - len(mine.examples))
+            mine.examples.extend(f"{edition}/{example}" for example in group.examples[:room])
+        self.stale.update({f"{edition}/{slug}": why for slug, why in other.stale.items()})
+        self.affected.extend(f"edition {edition}: {line}" for line in other.affected)
+        self.alerts.extend(alert for alert in other.alerts if alert not in self.alerts)
+        self.notes.extend(f"edition {edition}: {note}" for note in other.notes)
+
     def owner_warnings(self) -> list[str]:
         """One line per thing the site owner should act on or know of (GitHub Actions annotations)."""
         out = list(self.alerts)

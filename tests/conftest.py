@@ -173,3 +173,4 @@ def chdir(tmp_path: Path) -> Iterator[Path]:
     os.chdir(tmp_path)
     yield tmp_path
     os.chdir(old)
+

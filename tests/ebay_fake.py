@@ -28,6 +28,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from builder.config import ApiSettings, CategoryConfig, Config, SiteConfig
+from builder.marketplaces import MARKETPLACES
 
 CLIENT_ID = "affsite-test-PRD-0123456789-abcdef"
 CLIENT_SECRET = "PRD-s3cr3t-value-never-printed"
@@ -46,29 +47,32 @@ def ebay_error(status: int, error_id: int, message: str, headers: dict[str, str]
     return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
 
 
-def item(category: str, n: int) -> dict[str, Any]:
-    legacy = str(100000000000 + zlib.crc32(category.encode()) % 10**9 * 100 + n)
+def item(category: str, n: int, marketplace: str = "EBAY_US") -> dict[str, Any]:
+    """A listing as the marketplace answers it: its site, currency and EPN rotation id (other ids per marketplace)."""
+    market = MARKETPLACES[marketplace]
+    seed = category if marketplace == "EBAY_US" else f"{category}@{marketplace}"
+    legacy = str(100000000000 + zlib.crc32(seed.encode()) % 10**9 * 100 + n)
     price = Decimal(10) + Decimal(n) + Decimal("0.99")
     return {
         "itemId": f"v1|{legacy}|0",
         "legacyItemId": legacy,
         "title": f"{category.title()} listing {n}",
-        "price": {"value": f"{price:.2f}", "currency": "USD"},
+        "price": {"value": f"{price:.2f}", "currency": market.currency},
         "image": {"imageUrl": f"https://i.ebayimg.com/thumbs/images/g/{legacy}/s-l225.jpg"},
         "condition": "New",
         "conditionId": "1000",
         "seller": {"username": f"seller{n}", "feedbackPercentage": "99.5", "feedbackScore": 1200 + n},
         "buyingOptions": ["FIXED_PRICE"],
-        "itemWebUrl": f"https://www.ebay.com/itm/{legacy}",
-        "itemAffiliateWebUrl": f"https://www.ebay.com/itm/{legacy}?mkevt=1&mkcid=1&mkrid=711-53200-19255-0"
+        "itemWebUrl": f"https://{market.domain}/itm/{legacy}",
+        "itemAffiliateWebUrl": f"https://{market.domain}/itm/{legacy}?mkevt=1&mkcid=1&mkrid={market.rotation_id}"
         f"&campid={CAMPAIGN}&customid={category}&toolid=10049",
-        "itemLocation": {"country": "US"},
+        "itemLocation": {"country": market.country},
         "adultOnly": False,
     }
 
 
-def search_page(category: str, total: int, limit: int, offset: int) -> dict[str, Any]:
-    items = [item(category, n) for n in range(offset, min(offset + limit, total))]
+def search_page(category: str, total: int, limit: int, offset: int, marketplace: str = "EBAY_US") -> dict[str, Any]:
+    items = [item(category, n, marketplace) for n in range(offset, min(offset + limit, total))]
     page: dict[str, Any] = {
         "href": f"https://api.ebay.com/buy/browse/v1/item_summary/search?limit={limit}&offset={offset}",
         "total": total,
@@ -210,7 +214,9 @@ class FakeEbay:
             if not self._authorized(request):
                 return ebay_error(401, 1001, "Invalid access token")
             total = self.totals.get(call.reference, 3)
-            body = json.dumps(search_page(call.reference, total, int(params["limit"]), int(params["offset"])))
+            marketplace = call.headers.get("X-Ebay-C-Marketplace-Id", "EBAY_US")
+            page = search_page(call.reference, total, int(params["limit"]), int(params["offset"]), marketplace)
+            body = json.dumps(page)
             if self.gzip_answers:
                 return Response(
                     gzip.compress(body.encode()),

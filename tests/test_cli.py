@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SITE_YAML, SiteDir
+from demo_copy import single_marketplace
 
 from builder.cli import main
 from builder.themes import THEME_DIR
@@ -174,9 +175,11 @@ def test_a_new_category_without_demo_data_gets_an_empty_page_and_a_warning(tmp_p
     (root / "content/categories/studio-monitors.yaml").write_text("title: Studio Monitors\nq: studio monitor\n")
     run = _affsite("build", cwd=root)
     assert run.returncode == 0, run.stderr
-    assert "warning: categories have no data in the demo catalog, so their pages are empty: studio-monitors" in (
-        run.stdout
-    )
+    # In both editions of the demo site (de/: the German one at /de/).
+    assert (
+        "warning: 2 × categories have no data in the demo catalog, so their pages are empty: "
+        "studio-monitors, de/studio-monitors"
+    ) in run.stdout
     page = (root / "output/studio-monitors/index.html").read_text()
     assert "No listings match right now" in page and "<h1>Studio Monitors" in page
     assert 'href="/studio-monitors/"' in (root / "output/index.html").read_text()  # in the navigation
@@ -193,7 +196,9 @@ def test_a_catalog_directory_without_a_category_publishes_it_empty_unless_strict
     assert run.returncode == 0, run.stderr
     assert "published with no listings (no data): extra" in run.stdout
     assert (site_dir.output / "extra" / "index.html").is_file()
-    strict = _affsite("build", "--catalog-dir", str(site_dir.catalog), "--strict", "--max-stale", "0", cwd=site_dir.root)
+    strict = _affsite(
+        "build", "--catalog-dir", str(site_dir.catalog), "--strict", "--max-stale", "0", cwd=site_dir.root
+    )
     assert strict.returncode == 1
 
 
@@ -231,7 +236,9 @@ def test_check_reports_the_language_its_catalogs_and_a_mismatch(tmp_path: Path) 
     root = tmp_path / "site"
     shutil.copytree(REPO / "content", root / "content")
     shutil.copytree(REPO / "templates", root / "templates")  # the demo guides' pictures
-    settings = (REPO / "site.yaml").read_text()
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    single_marketplace(root)  # one marketplace, whose `marketplace:` the test changes
+    settings = (root / "site.yaml").read_text()
     line = settings.splitlines().index("marketplace: EBAY_US") + 2
     (root / "site.yaml").write_text(settings.replace("marketplace: EBAY_US", "marketplace: EBAY_US\nlanguage: de-DE"))
     result = _affsite("check", "--root", str(root), cwd=tmp_path)

@@ -74,7 +74,7 @@ def test_every_mistake_in_every_file_in_one_run(site_dir) -> None:
 def test_page_front_matter_lines_count_from_the_file_start(site_dir) -> None:
     site_dir.write("content/pages/help.md", "---\n# a comment\n\ntitle: Help\ncolour: red\n---\nBody\n")
     assert problems_of(site_dir.root) == [
-        "content/pages/help.md:5: colour: unknown key; expected one of: " + "description, legal, nav_order, title"
+        "content/pages/help.md:5: colour: unknown key; expected one of: " + "description, lang, legal, nav_order, title"
     ]
 
 

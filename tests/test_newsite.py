@@ -65,7 +65,8 @@ def test_new_then_build_in_the_new_folder(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stderr
     built = affsite("build", cwd=site)
     assert built.returncode == 0, built.stderr
-    assert "2 categories" in built.stdout
+    assert "4 categories" in built.stdout  # its two categories in each of the demo's two editions (us, de)
+    assert (site / "output/de/headphones/index.html").is_file()
     for page in ("index.html", "headphones/index.html", "mirrorless-cameras/index.html", "about/index.html"):
         assert (site / "output" / page).is_file(), page
     assert len(list((site / "output/p").iterdir())) > 40
@@ -115,11 +116,16 @@ def test_theme_copy_copies_the_theme_and_builds_the_same_site(tmp_path: Path) ->
     for name in ("plain", "copied"):
         assert affsite("build", cwd=tmp_path / name, now="2026-12-02T06:00:00+00:00").returncode == 0
     # Same templates, same site, byte for byte: the copy is a starting point, not a fork with other output. (The
-    # search index is left out: Pagefind numbers pages in the order it reads them; tests/test_search_index.py.)
-    plain = {name: data for name, data in tree(tmp_path / "plain/output").items() if not name.startswith("pagefind/")}
+    # search indexes, one per edition, are left out: Pagefind numbers pages in the order it reads them;
+    # tests/test_search_index.py.)
+    plain = {name: data for name, data in tree(tmp_path / "plain/output").items() if not _in_search_index(name)}
     assert len(plain) > 50
-    copied = {name: data for name, data in tree(tmp_path / "copied/output").items() if not name.startswith("pagefind/")}
+    copied = {name: data for name, data in tree(tmp_path / "copied/output").items() if not _in_search_index(name)}
     assert copied == plain
+
+
+def _in_search_index(name: str) -> bool:
+    return name.startswith("pagefind/") or "/pagefind/" in name
 
 
 def test_an_edited_copy_of_one_template_overrides_only_that_template(tmp_path: Path) -> None:
@@ -228,6 +234,11 @@ def test_a_german_site_from_new_to_build(tmp_path: Path) -> None:
     site = tmp_path / "meinshop"
     settings = yaml.safe_load((site / "site.yaml").read_text(encoding="utf-8"))
     assert (settings["marketplace"], settings["language"]) == ("EBAY_DE", "de-DE")
+    # A German shop, not the demo's two editions: the German edition's texts and euro prices are the site's own.
+    assert "editions" not in settings and settings["description"].startswith("Handverlesene Angebote")
+    cameras = yaml.safe_load((site / "content/categories/mirrorless-cameras.yaml").read_text(encoding="utf-8"))
+    assert "editions" not in cameras
+    assert (cameras["title"], cameras["q"], cameras["min_price"]) == ("Spiegellose Systemkameras", "systemkamera", 280)
     assert {n for n in tree(site) if n.startswith("content/pages/")} == {
         f"content/pages/{n}.md" for n in ("about", "disclosure", "impressum", "privacy")
     }
@@ -246,6 +257,8 @@ def test_a_german_site_from_new_to_build(tmp_path: Path) -> None:
         assert [" ".join(h.text.split()) for h in h1] == [heading], slug
     home = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="de-DE">' in home
+    assert not (out / "de").exists(), "one edition: the German site at /"
+    assert "Spiegellose Systemkameras" in (out / "mirrorless-cameras/index.html").read_text(encoding="utf-8")
     # The legal pages first, in their order (the Impressum before the others, as German sites have it), then About.
     assert footer_links(out / "index.html")[:4] == [
         ("/impressum/", "Impressum"),

@@ -37,8 +37,9 @@ class DirectoryCatalog:
 
     def load(self, config: Config, now: datetime) -> CatalogResult:
         result = CatalogResult(categories={})
+        directory = self.directory_for(config)
         for category in config.categories:
-            path = self.directory / f"{category.slug}.json"
+            path = directory / f"{category.slug}.json"
             try:
                 stat = path.stat()
                 if stat.st_size > MAX_FILE_BYTES:
@@ -70,6 +71,16 @@ class DirectoryCatalog:
         if self.is_demo:
             result.publish_empty(now, "categories have no data in the demo catalog, so their pages are empty")
         return result
+
+    def directory_for(self, config: Config) -> Path:
+        """Where an edition's responses are: `<dir>/<marketplace id>/` (`EBAY_DE/`) when a site with editions has
+        one for its marketplace, else `<dir>` itself (the responses of a site without editions, or of the edition
+        at /)."""
+        if config.site.editions:
+            folder = self.directory / config.site.marketplace
+            if folder.is_dir():
+                return folder
+        return self.directory
 
     def _item(self, legacy_id: str, now: datetime) -> ItemData:
         """`items/<legacy id>.json`, the JSON body of `item/{item_id}`; a missing file is a listing eBay no longer

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from ..config import CategoryConfig
 from ..marketplaces import Marketplace
-from .links import is_safe_ebay_url, tracked_url
+from .links import is_safe_ebay_url, tracked_url, with_custom_id
 
 MAX_TITLE = 200  # eBay titles are at most 80 characters; anything longer is cut, not trusted
 IMAGE_HOSTS = ("i.ebayimg.com",)
@@ -118,9 +118,12 @@ class Dropped:
 class Normalizer:
     """Turns item summaries into Products for one build (one marketplace, one campaign, one clock)."""
 
-    def __init__(self, market: Marketplace, campaign: str, now: datetime, lang: str = "en") -> None:
+    def __init__(
+        self, market: Marketplace, campaign: str, now: datetime, lang: str = "en", custom_prefix: str = ""
+    ) -> None:
         self.market = market
         self.campaign = campaign
+        self.custom_prefix = custom_prefix  # an edition's links name it in their customid (editions.py)
         self.now = now
         # English sites keep the slugs their URLs were published with (see product_slug); others transliterate.
         self.transliterate = not lang.lower().startswith("en")
@@ -169,9 +172,12 @@ class Normalizer:
             self.dropped.add("no price", label)
             return None
         affiliate = raw.get("itemAffiliateWebUrl")
+        custom_id = self.custom_prefix + category_slug
         url = tracked_url(
-            web_url, affiliate if isinstance(affiliate, str) else None, self.market, self.campaign, category_slug
+            web_url, affiliate if isinstance(affiliate, str) else None, self.market, self.campaign, custom_id
         )
+        if self.custom_prefix:
+            url = with_custom_id(url, custom_id)  # eBay's own link names the category only
         marketing = _mapping(raw.get("marketingPrice"))
         original = money(marketing.get("originalPrice"))
         discount = _int(marketing.get("discountPercentage"))
@@ -231,7 +237,9 @@ def product_slug(title: str, item_id: str, transliterate: bool = True) -> str:
     if transliterate:
         from slugify import slugify  # imported on first use: a rebuild with nothing to do never makes a slug
 
-        spaced = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in unicodedata.normalize("NFKC", title))
+        spaced = "".join(
+            c if unicodedata.category(c)[0] in "LNM" else " " for c in unicodedata.normalize("NFKC", title)
+        )
         words = slugify(spaced, max_length=60, word_boundary=False, replacements=_TRANSLITERATE)
     else:
         decomposed = unicodedata.normalize("NFKD", title)

@@ -61,6 +61,8 @@ def search_filter(category: CategoryConfig, site: SiteConfig) -> str:
         parts.append("maxDeliveryCost:0")
     if category.exclude_sellers:
         parts.append("excludeSellers:{" + "|".join(category.exclude_sellers) + "}")
+    if site.editions:
+        parts.append(f"deliveryCountry:{site.market.country}")  # an edition lists only what ships to its country
     return ",".join(parts)
 
 

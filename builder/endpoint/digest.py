@@ -53,11 +53,14 @@ def _time(text: str) -> datetime | None:
 
 
 def digest_items(manifest: Manifest) -> list[DigestItem]:
-    """The manifest's listings that say when they were listed (only those can be "new"), newest first."""
+    """The manifest's listings that say when they were listed (only those can be "new"), newest first.
+
+    On a site with editions only those of the edition at / (no `edition` in the manifest): the digest is written in
+    its language and currency; a digest per edition is not made yet."""
     items = []
     for entry in manifest.items.values():
         listed = _time(entry.listed_at)
-        if listed is None:
+        if listed is None or entry.edition:
             continue
         try:
             price = Decimal(entry.price) if entry.price else None

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from babel.messages.pofile import read_po
+from demo_copy import single_marketplace
 
 from builder.themes import THEME_DIR
 
@@ -36,7 +37,9 @@ def german_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("german-site")
     shutil.copytree(REPO / "content", root / "content")
     shutil.copytree(REPO / "templates", root / "templates")
-    site_yaml = (REPO / "site.yaml").read_text()
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    single_marketplace(root)  # the demo's two editions: this site is eBay Germany's alone
+    site_yaml = (root / "site.yaml").read_text()
     assert "\nmarketplace: EBAY_US\n" in site_yaml
     (root / "site.yaml").write_text(
         site_yaml.replace("\nmarketplace: EBAY_US\n", "\nmarketplace: EBAY_DE\nlanguage: de-DE\n") + APPROVAL

@@ -198,7 +198,8 @@
   input.value = start.get("q") || "";
   sortSelect.value = start.get("sort") || "";
   status.textContent = text("loading");
-  import("/pagefind/pagefind.js").then(function (module) {
+  // The index of this page's edition (/de/pagefind/ on a site's /de/ edition), as the page names it.
+  import(form.getAttribute("data-pagefind") || "/pagefind/pagefind.js").then(function (module) {
     pagefind = module;
     return pagefind.options({ excerptLength: 0 }).then(function () { return pagefind.filters(); });
   }).then(function (all) {
