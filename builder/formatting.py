@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -128,6 +128,11 @@ def format_datetime(moment: datetime, locale: str, zone: str) -> str:
     time_text = format_time(local, str(loc.time_formats["short"].pattern), tzinfo=tz, locale=loc)
     time_text += " " + zone_name(local, tz, loc)
     return str(loc.datetime_formats["medium"]).replace("{1}", date_text).replace("{0}", time_text)
+
+
+def format_day(day: date, locale: str) -> str:
+    """A calendar day as the locale writes it in running text (a guide's date): `Nov 1, 2026`, `01.11.2026`."""
+    return format_date(day, "medium", locale=babel_locale(locale))
 
 
 def zone_name(local: datetime, tz: ZoneInfo, loc: Locale) -> str:

@@ -37,7 +37,15 @@ from .conditions import schema_condition
 from .config import CategoryConfig, SiteConfig
 from .content import Site
 from .errors import AffsiteError, BuildError, ConfigError, Problem
-from .formatting import format_datetime, format_money, format_number, format_percentage, iso, language_name
+from .formatting import (
+    format_datetime,
+    format_day,
+    format_money,
+    format_number,
+    format_percentage,
+    iso,
+    language_name,
+)
 from .guides import summary_digest
 from .i18n import gettext
 from .present import (
@@ -218,6 +226,7 @@ class Renderer:
         env.globals["script_texts"] = lambda *scripts: script_texts(lang, *scripts)
         env.globals["language_name"] = language_name  # an edition's language in its own words: "Deutsch"
         env.filters["stamp"] = stamp
+        env.filters["day"] = lambda day: format_day(day, lang)
         env.filters["number"] = lambda value: format_number(value, lang)
         env.filters["percent"] = lambda value: format_percentage(value, lang)
         fragments: dict[tuple[Any, ...], str] = {}

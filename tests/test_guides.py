@@ -152,6 +152,8 @@ def test_the_guide_page_its_links_and_its_json_ld(guide_site: SiteDir, build_sit
     report = build_site_fn(guide_site)
     assert not report.warnings, report.lines()
     page = (guide_site.root / PAGE).read_text()
+    # The date as the site's language writes it (CLDR), the machine-readable one in the <time> element.
+    assert '<time datetime="2026-11-01">Nov 1, 2026</time>' in page
     # The disclosure comes before the first block.
     assert page.index('class="disclosure"') < page.index('class="guide-block')
     # The buttons (each price box also holds a hidden "Check the current price on eBay" link, class "", for when the
