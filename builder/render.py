@@ -663,12 +663,14 @@ def _product_description(product: Product) -> str:
     price is shown in the page's price box (with its age, hidden once stale) and in the JSON-LD Offer, which says
     until when it holds (priceValidUntil).
     """
-    values = {"title": product.title, "condition": product.condition}
+    # The condition as the page shows it: eBay's bare grade "Good" is "Used – Good", in the page's language.
+    condition = condition_label(product.condition, product.condition_id)
+    values = {"title": product.title, "condition": condition}
     if product.is_auction:
-        if product.condition:
+        if condition:
             return gettext("%(title)s: %(condition)s, auction on eBay. See the current price and details.") % values
         return gettext("%(title)s: auction on eBay. See the current price and details.") % values
-    if product.condition:
+    if condition:
         return gettext("%(title)s: %(condition)s, Buy It Now on eBay. See the current price and details.") % values
     return gettext("%(title)s: Buy It Now on eBay. See the current price and details.") % values
 

@@ -58,7 +58,7 @@ def test_a_german_site_shows_the_marked_texts_prices_and_dates_in_german(site_di
     second = (out / "cameras/page/2/index.html").read_text(encoding="utf-8")
     assert "← Zurück" in second
     # The meta description of page 2 is made in Python, from the same catalog.
-    assert 'content="Current Cameras listings on eBay. Seite 2 von 3."' in second
+    assert 'content="Aktuelle Angebote in Cameras auf eBay. Seite 2 von 3."' in second
     assert 'data-msg-ok="Danke! Bitte bestätigen Sie' in first
     assert "1.001,50\xa0€" in first  # CLDR's German price
     assert "22.11.2026, 10:00 MEZ" in first  # NOW (09:00 UTC) in Berlin, the zone named
