@@ -27,6 +27,7 @@ import yaml
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from conftest import REPO
+from demo_copy import single_marketplace
 from htmlquery import parse, select
 
 from builder.themes import THEME_DIR
@@ -47,7 +48,9 @@ def german_site(root: Path) -> Path:
     shutil.copytree(REPO / "templates", root / "templates")  # the pictures of the demo guides
     for page in GERMAN_PAGES.glob("*.md"):
         shutil.copy(page, root / "content/pages" / page.name)
-    text = (REPO / "site.yaml").read_text(encoding="utf-8")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    single_marketplace(root, "de-DE")  # a German shop, not the demo's two editions; its categories in German
+    text = (root / "site.yaml").read_text(encoding="utf-8")
     text = text.replace("marketplace: EBAY_US", "marketplace: EBAY_DE").replace("# language: en-US", "language: de-DE")
     assert "marketplace: EBAY_DE" in text and "\nlanguage: de-DE" in text
     (root / "site.yaml").write_text(text, encoding="utf-8")
@@ -150,8 +153,14 @@ class Foreign:
         return text
 
 
+# A guide's hidden search record repeats its prose with the markup flattened (so no longer a sentence of its
+# Markdown) and holds no text of the theme: the visible article is scanned instead.
+GUIDE_SEARCH_BODY = re.compile(r"<div data-pagefind-body hidden>(?:(?!</div>).)*kind:guide(?:(?!</div>).)*</div>", re.S)
+
+
 def page_texts(html: str) -> Iterator[tuple[str, str]]:
     """(where, text) for every text of a page a reader, a screen reader or a search engine gets."""
+    html = GUIDE_SEARCH_BODY.sub("", html)
     elements = parse(html)
     for e in elements:
         for attribute in TEXT_ATTRIBUTES:

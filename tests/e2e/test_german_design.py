@@ -16,6 +16,7 @@ from functools import partial
 from http.server import ThreadingHTTPServer
 
 import pytest
+from demo_copy import single_marketplace
 
 from .conftest import AXE, REPO, Visit, copy_site
 from .test_design import DESKTOP, PHONE, SHOTS, _build, _load_images, _Netlify, _open
@@ -30,6 +31,7 @@ BOXES = ".button, .chip, .chips a, .product-buy, .card-meta span, .price-age, .f
 def german_storefront(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     work = tmp_path_factory.mktemp("german-storefront")
     root = copy_site(work / "site")
+    single_marketplace(root, "de-DE")  # a German shop, not the demo's two editions; its categories in German
     text = (root / "site.yaml").read_text(encoding="utf-8")
     text = text.replace("marketplace: EBAY_US", "marketplace: EBAY_DE").replace("# language: en-US", "language: de-DE")
     (root / "site.yaml").write_text(text, encoding="utf-8")
