@@ -56,8 +56,9 @@ class PageMeta(_Model):
             return {**data, "legal": data.get("slug") in LEGAL_BY_NAME}
         return data
     lang: LanguageTag | None = None
-    """The page's language on a site with editions: it is published in the editions of that language (`de` or
-    `de-DE` both match a `de-DE` edition); left out, the language of the edition served at /."""
+    """The page's language: it is published by the site or the editions in that language (`de` or `de-DE` both match
+    a `de-DE` edition); left out, the site's language (the edition served at /). A file `privacy.de.md` is the
+    German variant of `privacy.md`: the same URL (`/privacy/`, `/de/privacy/`), `lang: de` unless it says."""
 
 
 @dataclass(frozen=True)
@@ -171,14 +172,45 @@ def load_site(root: Path, *, drafts: bool = False) -> Site:
     if problems or config is None:
         raise ConfigError(problems)
     intros = {c.slug: render_markdown(c.intro) for c in config.categories if c.intro}
+    if not config.site.editions:  # with editions, each edition chooses its own (editions.site_for)
+        pages = pages_in_language(pages, config.site.lang, config.site.lang)
     return Site(config=config, pages=pages, intros=intros, guides=guides)
+
+
+# `privacy.de.md`, `impressum.de-AT.md`: a page's variant in a language.
+_LANGUAGE_VARIANT = re.compile(r"^(?P<slug>[a-z0-9-]+)\.(?P<lang>[a-z]{2,3}(?:-[A-Z]{2})?)$")
+
+
+def language_matches(wanted: str, target: str) -> bool:
+    """Whether a text in language `wanted` suits a site in `target`: `de` suits `de-DE` and `de-AT`, `de-AT` only
+    `de-AT`."""
+    wanted, target = wanted.lower(), target.lower()
+    return target == wanted or ("-" not in wanted and target.split("-")[0] == wanted)
+
+
+def pages_in_language(pages: list[Page], lang: str, default_lang: str) -> list[Page]:
+    """The pages a site (or an edition) in `lang` publishes, in their order: for each name, its variant in `lang`,
+    else the page without a language (written in `default_lang`, the site's), else none. A page of another
+    language is left out, unless it is the only one of its name that can stand in (the footer links the legal
+    pages on every edition: an English privacy policy beats a missing one)."""
+    chosen: dict[str, Page] = {}
+    for page in pages:
+        if language_matches(page.meta.lang or default_lang, lang):
+            current = chosen.get(page.slug)
+            if current is None or (current.meta.lang is None and page.meta.lang is not None):
+                chosen[page.slug] = page  # the page's own variant in this language beats the default one
+    for page in pages:
+        if page.meta.lang is None:
+            chosen.setdefault(page.slug, page)
+    return [p for p in pages if chosen.get(p.slug) is p]
 
 
 def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:
     pages: list[Page] = []
     for path in sorted((root / "content" / "pages").glob("*.md")):
         display = path.relative_to(root).as_posix()
-        slug = path.stem
+        variant = _LANGUAGE_VARIANT.match(path.stem)
+        slug, variant_lang = (variant["slug"], variant["lang"]) if variant else (path.stem, None)
         if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
             problems.append(
                 Problem(
@@ -199,6 +231,13 @@ def _load_pages(root: Path, problems: list[Problem]) -> list[Page]:
             continue
         doc: YamlDocument = parse_yaml(match.group(1), display, first_line=2)
         meta = validate_document(doc, PageMeta, {"slug": slug}, problems)
+        if meta is not None and variant_lang is not None:
+            if meta.lang is None:
+                meta = meta.model_copy(update={"lang": variant_lang})
+            elif meta.lang != variant_lang:
+                line = doc.line_of(("lang",))
+                problems.append(Problem(display, line, f"lang: {meta.lang}, but the file name says {variant_lang}"))
+                continue
         if meta is not None:
             pages.append(Page(meta=meta, html=render_markdown(text[match.end() :]), source=display))
     return sorted(pages, key=lambda p: (p.meta.nav_order if p.meta.nav_order is not None else 10**6, p.slug))

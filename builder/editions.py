@@ -96,9 +96,9 @@ def lang_matches(wanted: str | None, edition: Edition, default: Edition) -> bool
     """Whether a page or guide in language `wanted` (None: the default edition's) belongs to `edition`.
 
     `de` matches every German edition (`de-DE`, `de-AT`); `de-AT` only an edition in exactly that language."""
-    lang = (wanted or default.lang).lower()
-    target = edition.lang.lower()
-    return target == lang or ("-" not in lang and target.split("-")[0] == lang)
+    from .content import language_matches
+
+    return language_matches(wanted or default.lang, edition.lang)
 
 
 def site_for(site: Site, edition: Edition) -> Site:
@@ -106,7 +106,7 @@ def site_for(site: Site, edition: Edition) -> Site:
     settings = site.config.site
     if not settings.editions:
         return site
-    from .content import Site, render_markdown
+    from .content import Site, pages_in_language, render_markdown
 
     declared = settings.editions[edition.key]
     default = editions_of(settings)[0]
@@ -122,11 +122,9 @@ def site_for(site: Site, edition: Edition) -> Site:
     )
     categories = [category_for(c, edition, default) for c in site.config.categories]
     intros = {c.slug: render_markdown(c.intro) for c in categories if c.intro}
-    pages: list[Page] = [p for p in site.pages if lang_matches(p.meta.lang, edition, default)]
     # A page the edition has none of in its language is published in the default edition's (the disclosure and
     # the privacy policy must exist in every edition; the footer links them).
-    pages += [p for p in site.pages if p.meta.lang is None and p not in pages]
-    pages.sort(key=lambda p: site.pages.index(p))
+    pages: list[Page] = pages_in_language(site.pages, edition.lang, default.lang)
     guides: list[Guide] = [g for g in site.guides if lang_matches(g.meta.lang, edition, default)]
     config = Config(root=site.config.root, site=derived, categories=categories, lookups=site.config.lookups)
     return Site(config=config, pages=pages, intros=intros, guides=guides)

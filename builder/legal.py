@@ -51,7 +51,7 @@ def check_legal_pages(root: Path, site: Site) -> list[str]:
             places = f" ({len(found)} places)" if len(found) > 1 else ""
             out.append(f"{page.source}:{found[0][0]}: warning: fill in before you publish{places}: {fields}")
     settings = site.config.site
-    if _speaks_german(settings) and not any(p.slug == IMPRINT_SLUG for p in site.pages):
+    if _speaks_german(settings) and not any(p.slug == IMPRINT_SLUG for p in site.pages):  # or one of its editions
         out.append(
             f"{_language_line(root, settings)}: warning: a German-speaking site needs an Impressum "
             f"({IMPRINT_LAWS.get(_country(settings), IMPRINT_LAWS['DE'])}): add content/pages/{IMPRINT_SLUG}.md "
@@ -61,6 +61,11 @@ def check_legal_pages(root: Path, site: Site) -> list[str]:
 
 
 def _speaks_german(settings: SiteConfig) -> bool:
+    """The site, or one of its editions (a `de` edition at /de/), is written in German."""
+    if settings.editions:
+        from .editions import editions_of
+
+        return any(e.lang.split("-")[0] == "de" for e in editions_of(settings))
     return settings.lang.split("-")[0] == "de"
 
 

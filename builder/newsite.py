@@ -64,12 +64,19 @@ def scaffold_languages() -> list[str]:
     return sorted({SOURCE_LANGUAGE} | {f.name for f in folders if f.is_dir() and f.name != "__pycache__"})
 
 
+_PAGE_VARIANT = re.compile(r"^content/pages/[a-z0-9-]+\.[a-z]{2,3}(?:-[A-Z]{2})?\.md$")
+
+
 def scaffold_files(pages: str = SOURCE_LANGUAGE) -> dict[str, Path]:
     """The new site's files: path inside the site ("/"-separated, dotfiles restored) -> the package data file.
 
     `pages`: a `locales/` folder name (`de_AT`); its language's folder (`de`) and then its own go over the English
     files."""
     files = _files_under(SCAFFOLD_DIR, skip=SCAFFOLD_LOCALES)
+    if pages != SOURCE_LANGUAGE:
+        # The demo's German edition's pages (privacy.de.md...): a site for one other marketplace has no editions,
+        # its pages are the chosen language's, below.
+        files = {name: path for name, path in files.items() if not _PAGE_VARIANT.match(name)}
     language = pages.split("_")[0]
     for folder in dict.fromkeys((language, pages)):  # the language, then the country over it
         if folder != SOURCE_LANGUAGE and (SCAFFOLD_LOCALES / folder).is_dir():

@@ -52,6 +52,11 @@ def test_new_then_build_in_the_new_folder(tmp_path: Path) -> None:
         "content/pages/about.md",
         "content/pages/disclosure.md",
         "content/pages/privacy.md",
+        # the German edition's pages (site.yaml's `de` edition), the Impressum among them
+        "content/pages/about.de.md",
+        "content/pages/disclosure.de.md",
+        "content/pages/impressum.de.md",
+        "content/pages/privacy.de.md",
         "netlify.toml",
         ".github/workflows/check.yml",
         ".github/workflows/rebuild.yml",
@@ -147,7 +152,7 @@ def test_an_edited_copy_of_one_template_overrides_only_that_template(tmp_path: P
 def test_the_scaffolds_pages_settings_and_categories_are_the_repositorys() -> None:
     files = scaffold_files()
     shared = [n for n in files if n.startswith("content/") or n == "site.yaml"]
-    assert len(shared) == 6
+    assert len(shared) == 10  # site.yaml, 2 categories, 3 English pages and their 4 German ones (the de edition)
     for name in shared:
         assert files[name].read_bytes() == (REPO / name).read_bytes(), f"builder/scaffold/{name} differs from {name}"
     pages = {p.name for p in (REPO / "content/pages").iterdir()}
@@ -207,7 +212,7 @@ def test_create_site_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
     assert main(["new", str(tmp_path / "s"), "--theme-copy"]) == 0
     out = capsys.readouterr().out
-    assert "2 example categories and 3 pages" in out and "templates/: a copy of the default theme" in out
+    assert "2 example categories and 7 pages" in out  # 3 English, 4 for the German edition and "templates/: a copy of the default theme" in out
     assert (tmp_path / "s/requirements.txt").read_text().splitlines()[-1] == f"affsite=={affsite_version()}"
     assert "@AFFSITE_VERSION@" not in (tmp_path / "s/requirements.txt").read_text()
     assert main(["new", str(tmp_path / "s")]) == 2
@@ -354,7 +359,8 @@ def front_matter(path: Path) -> dict[str, object]:
     return data
 
 
-ENGLISH_PAGES = sorted(n for n in scaffold_files() if n.startswith("content/pages/"))
+# (not the German edition's variants, privacy.de.md...: a language's pages replace them)
+ENGLISH_PAGES = sorted(n for n in scaffold_files() if n.startswith("content/pages/") and n.count(".") == 1)
 
 
 @pytest.mark.parametrize("lang", SHIPPED_LANGUAGES)

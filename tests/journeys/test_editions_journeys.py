@@ -285,3 +285,20 @@ def test_the_plan_shows_each_editions_calls_within_one_budget(tmp_path: Path, eb
     assert built.returncode == 0, built.stderr
     markets = [call.headers["X-Ebay-C-Marketplace-Id"] for call in ebay.searches]
     assert sorted(markets) == ["EBAY_DE", "EBAY_DE", "EBAY_US", "EBAY_US"]
+
+
+def test_the_german_edition_has_its_own_legal_pages_and_an_impressum(demo_output: Path) -> None:
+    """content/pages/privacy.de.md is privacy.md's German variant: /de/privacy/, linked from the German footer, with
+    the English page as its alternate; the Impressum (impressum.de.md) exists only where it is required."""
+    privacy = parse((demo_output / "de" / "privacy" / "index.html").read_bytes())
+    assert [" ".join(h.text.split()) for h in select(privacy, "h1")] == ["Datenschutzerklärung"]
+    assert alternates_of(demo_output / "de" / "privacy" / "index.html") == {
+        "en-US": "https://gearscout.example.org/privacy/",
+        "de-DE": "https://gearscout.example.org/de/privacy/",
+        "x-default": "https://gearscout.example.org/privacy/",
+    }
+    footer = (demo_output / "de" / "index.html").read_text()
+    assert '<a href="/de/impressum/">Impressum</a>' in footer and (demo_output / "de/impressum/index.html").is_file()
+    assert not (demo_output / "impressum").exists() and "/impressum/" not in (demo_output / "index.html").read_text()
+    english = parse((demo_output / "privacy" / "index.html").read_bytes())
+    assert [" ".join(h.text.split()) for h in select(english, "h1")] == ["Privacy policy"]
