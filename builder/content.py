@@ -48,6 +48,10 @@ class PageMeta(_Model):
     legal: bool = False
     """A legal page (affiliate disclosure, privacy policy, Impressum): linked from every page's footer before the
     other pages, never in the header's menu. Default: true for the pages named disclosure, privacy and impressum."""
+    lang: LanguageTag | None = None
+    """The page's language: it is published by the site or the editions in that language (`de` or `de-DE` both match
+    a `de-DE` edition); left out, the site's language (the edition served at /). A file `privacy.de.md` is the
+    German variant of `privacy.md`: the same URL (`/privacy/`, `/de/privacy/`), `lang: de` unless it says."""
 
     @model_validator(mode="before")
     @classmethod
@@ -55,10 +59,6 @@ class PageMeta(_Model):
         if isinstance(data, dict) and "legal" not in data:
             return {**data, "legal": data.get("slug") in LEGAL_BY_NAME}
         return data
-    lang: LanguageTag | None = None
-    """The page's language: it is published by the site or the editions in that language (`de` or `de-DE` both match
-    a `de-DE` edition); left out, the site's language (the edition served at /). A file `privacy.de.md` is the
-    German variant of `privacy.md`: the same URL (`/privacy/`, `/de/privacy/`), `lang: de` unless it says."""
 
 
 @dataclass(frozen=True)
