@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import NOW, REPO, SITE_YAML, SiteDir, item
 from htmlquery import parse, select
-from test_i18n_marking import pseudo_catalog
+from test_i18n_marking import extract_template, pseudo_catalog
 
 from builder import i18n
 from builder.themes import THEME_DIR, Theme
@@ -165,26 +163,7 @@ def test_every_shipped_catalog_translates_every_text_of_the_template(tmp_path: P
     """messages.pot is what `pybabel extract` finds today; every shipped catalog translates all of it (no fuzzy)."""
     from babel.messages.pofile import read_po
 
-    pot = tmp_path / "messages.pot"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "-q",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "--ignore-dirs=.*",
-            "-o",
-            str(pot),
-            ".",
-        ],
-        cwd=REPO,
-        check=True,
-    )
-    with pot.open("rb") as f:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in extract_template(tmp_path) if m.id}
     assert "Page not found" in wanted
     for po in sorted((THEME_DIR / "locales").glob("*/LC_MESSAGES/messages.po")):
         with po.open("rb") as f:

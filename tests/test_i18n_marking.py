@@ -100,8 +100,8 @@ FEED_TEXT = frozenset({"title", "subtitle", "summary", "content", "name"})  # wh
 SHOWN_META = {"description", "og:title", "og:description", "og:site_name", "twitter:title"}
 
 
-def pseudo_catalog(folder: Path) -> str:
-    """Every text the theme and builder/ mark, "translated" to "⟦text⟧" (plural forms too), as German."""
+def extract_template(folder: Path) -> Catalog:
+    """What `pybabel extract` finds in the repository today (the documented command), read back as a catalog."""
     pot = folder / "messages.pot"
     subprocess.run(
         [
@@ -121,7 +121,12 @@ def pseudo_catalog(folder: Path) -> str:
         check=True,
     )
     with pot.open("rb") as f:
-        template = read_po(f)
+        return read_po(f)
+
+
+def pseudo_catalog(folder: Path) -> str:
+    """Every text the theme and builder/ mark, "translated" to "⟦text⟧" (plural forms too), as German."""
+    template = extract_template(folder)
     catalog = Catalog(locale="de")
     for message in template:
         if not message.id:
