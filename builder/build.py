@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +36,7 @@ from .outputlock import output_lock
 from .progress import phase
 from .publish import NO_LISTINGS, STRICT_MAX_STALE, Assessment, assess, check, parse_share
 from .report import BuildReport
-from .search_index import index_after_build, index_present
+from .search_index import INDEX_DIR, SearchIndex, index_present
 from .state import BuildState, FileRecord, forget_state, load_state, save_state, state_key
 from .themes import Theme
 
@@ -204,22 +205,33 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     if not writer.in_place:
         for run in runs:
             forget_state(run.cache_dir)
+    searches = [_search_index(run, options.output_dir, writer.root) for run in runs]
     try:
         with phase("rendering and writing the site"):
-            files = _write(site, runs, catalogs, ledgers, states, now, source.is_demo, theme, writer, report)
-            previous = None
-            if all(state is not None for state in states):
-                previous = [
-                    run.edition.folder + name for run, st in zip(runs, states, strict=True) if st for name in st.files
-                ]
-            writer.commit(previous_files=previous)
+            files = _write(site, runs, catalogs, ledgers, states, now, source.is_demo, theme, writer, report, searches)
+        with phase("making the search index"):
+            for search in searches:
+                if search is not None:
+                    search.wait()  # Pagefind writes in the folder that commit renames
+        previous = None
+        if all(state is not None for state in states):
+            previous = [
+                run.edition.folder + name for run, st in zip(runs, states, strict=True) if st for name in st.files
+            ]
+        own = [folder for search in searches if search is not None for folder in search.folders]
+        writer.commit(previous_files=previous, keep=own)
     except BaseException:
+        for search in searches:
+            if search is not None:
+                search.cancel()
         writer.abort()
         raise
     clean = not (report.warnings or report.stale or source.is_demo)
-    for run, ledger, written in zip(runs, ledgers, files, strict=True):
-        folder = options.output_dir / run.edition.folder if run.edition.folder else options.output_dir
-        index_after_build(folder, run.cache_dir, run.site.config.site, written, report)
+    for run, ledger, written, search in zip(runs, ledgers, files, searches, strict=True):
+        if search is None:  # search turned off: its index goes too
+            shutil.rmtree(_folder(options.output_dir, run) / INDEX_DIR, ignore_errors=True)
+        else:
+            search.publish(report)
         save_ledger(run.cache_dir, ledger)  # only once the site that needs it is published
         until = run.until.isoformat() if run.until else None
         save_state(run.cache_dir, BuildState(run.key, written, run.inputs, until, clean and not run.found.affected))
@@ -230,6 +242,21 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
     except OSError as exc:
         log.warning("could not save the build report in %s: %s", options.cache_dir, exc.strerror)
     return report
+
+
+def _folder(root: Path, run: _Edition) -> Path:
+    """Where the edition's pages are, under the output folder (or the staging folder) `root`."""
+    return root / run.edition.folder if run.edition.folder else root
+
+
+def _search_index(run: _Edition, output_dir: Path, site_root: Path) -> SearchIndex | None:
+    """The edition's search index, to be started while its pages render; None for a site without search."""
+    settings = run.site.config.site
+    if not settings.search:
+        return None
+    return SearchIndex(
+        _folder(output_dir, run), _folder(site_root, run), run.cache_dir, settings.lang, run.edition.folder
+    )
 
 
 def _load_edition(
@@ -285,13 +312,15 @@ def _write(
     theme: Theme,
     writer: SiteWriter,
     report: BuildReport,
+    searches: list[SearchIndex | None],
 ) -> list[dict[str, FileRecord]]:
-    """Render and write every edition into one writer (committed once, by the caller): the file records of each."""
+    """Render and write every edition into one writer (committed once, by the caller): the file records of each.
+    Each edition's search index is started while its pages render (`searches`, one per edition)."""
     from .generate import write_site
 
     if not site.config.site.editions:
         run = runs[0]
-        return [write_site(run.site, catalogs[0], now, demo, theme, writer, report, states[0], ledgers[0])]
+        return [write_site(run.site, catalogs[0], now, demo, theme, writer, report, states[0], ledgers[0], searches[0])]
     from .generate import data_time, manifest_items, plan_site, write_planned
     from .render import robots_txt
 
@@ -324,8 +353,8 @@ def _write(
     root.write(MANIFEST_NAME, manifest)
     links = alternates(editions, [plan.jobs for plan in planned], [plan.site.config.site.root_url for plan in planned])
     return [
-        write_planned(plan, edition_writer, report, state, links[run.edition.key])
-        for run, plan, edition_writer, state in zip(runs, planned, writers, states, strict=True)
+        write_planned(plan, edition_writer, report, state, links[run.edition.key], search)
+        for run, plan, edition_writer, state, search in zip(runs, planned, writers, states, searches, strict=True)
     ]
 
 

@@ -68,5 +68,7 @@ def _parse(value: str, where: str) -> datetime:
     except ValueError:
         instant = None
     if instant is None or instant.tzinfo is None:
-        raise UsageError(f"{where}: {value!r} is not an ISO-8601 instant with a time zone, e.g. 2026-12-02T06:00:00+00:00")
+        raise UsageError(
+            f"{where}: {value!r} is not an ISO-8601 instant with a time zone, e.g. 2026-12-02T06:00:00+00:00"
+        )
     return instant.astimezone(UTC)

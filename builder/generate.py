@@ -7,6 +7,7 @@ only once it knows there is something to do, so a rebuild with nothing to do doe
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,7 @@ from .render import (
     template_digests,
 )
 from .report import BuildReport
+from .search_index import Candidate, SearchIndex, is_candidate
 from .search_page import SearchPage
 from .state import BuildState, FileRecord, page_digest
 from .themes import Theme
@@ -197,10 +199,12 @@ def write_site(
     report: BuildReport,
     state: BuildState | None,
     ledger: Ledger | None = None,
+    search: SearchIndex | None = None,
 ) -> dict[str, FileRecord]:
     """Render what changed since `state` (everything without one) and write it; the new state's file records.
 
-    `ledger`: the listings this build publishes or remembers (ended.py), for ended pages and 410 rules.
+    `ledger`: the listings this build publishes or remembers (ended.py), for ended pages and 410 rules. `search`:
+    the site search's index, started while the pages render.
     """
     planned = plan_site(site, catalog, now, demo, theme, writer, ledger)
     config = site.config.site
@@ -210,7 +214,7 @@ def write_site(
         manifest_items(planned), config.root_url, data_time(planned), lang=config.lang, timezone=config.tz
     )
     writer.write(MANIFEST_NAME, manifest)
-    return write_planned(planned, writer, report, state)
+    return write_planned(planned, writer, report, state, search=search)
 
 
 def write_planned(
@@ -219,9 +223,11 @@ def write_planned(
     report: BuildReport,
     state: BuildState | None,
     alternates: Mapping[str, list[tuple[str, str]]] | None = None,
+    search: SearchIndex | None = None,
 ) -> dict[str, FileRecord]:
     """Render the planned pages that changed since `state` and write them with the sitemap; the new state's file
-    records. `alternates`: per page path, the same page in the site's other editions (hreflang.py)."""
+    records. `alternates`: per page path, the same page in the site's other editions (hreflang.py). `search`: the
+    edition's search index, started by this process while the workers render the pages."""
     build, env, catalogs, theme = planned.build, planned.env, planned.catalogs, planned.theme
     i18n.activate(catalogs)  # Python texts in this edition's language, here and in the forked workers
     alternates = alternates or {}
@@ -234,19 +240,23 @@ def write_planned(
     files: dict[str, FileRecord] = {}
     to_render: list[PageJob] = []
     digests: list[str] = []
+    candidates: list[Candidate] = []  # the pages the search may index, changed or not
     for job in pages:
         links = alternates.get(job.path)
         if links:
             job.context["alternates"] = links
         inputs = [*job.inputs, repr(links)] if links else job.inputs
         digest = page_digest(templates.get(job.template, "missing"), settings, job.path, inputs)
+        if search is not None and is_candidate(job.path):
+            candidates.append(Candidate(job.path, digest, functools.partial(planned.renderer.search_block, job)))
         old = previous.get(job.path)
         if old is not None and old.digest == digest and writer.keep(job.path, old.size, old.mtime_ns):
             files[job.path] = old
             continue
         to_render.append(job)
         digests.append(digest)
-    puts = render_and_put(to_render, planned.renderer.render, writer)
+    meanwhile = functools.partial(search.start, candidates) if search is not None else None
+    puts = render_and_put(to_render, planned.renderer.render, writer, meanwhile=meanwhile)
     for job, digest, put in zip(to_render, digests, puts, strict=True):
         writer.record(put)
         files[job.path] = FileRecord(digest, put.size, put.mtime_ns)

@@ -22,11 +22,13 @@ import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment
+from markupsafe import Markup
 
 from .config import SiteConfig
 from .errors import ConfigError, Problem
@@ -113,6 +115,19 @@ def install(env: Environment, catalogs: Catalogs) -> None:
     same catalog (`activate`). New-style gettext: `_('Page %(n)s', n=2)` formats and escapes like the rest."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_translations(catalogs.translations, newstyle=True)  # type: ignore[attr-defined]
+    # What Jinja's new-style gettext does on this site's templates, every one autoescaped (the text is markup, the
+    # values are escaped into it), without its detours through the render context: those took a fifth of a
+    # product page's rendering time for its twenty texts.
+    translations = catalogs.translations
+
+    def gettext(message: str, /, **variables: Any) -> Markup:
+        return Markup(translations.gettext(message)) % variables  # noqa: S704 - the catalog's text, values escaped
+
+    def ngettext(singular: str, plural: str, num: int, /, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(translations.ngettext(singular, plural, num)) % variables  # noqa: S704 - as gettext
+
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     activate(catalogs)
 
 

@@ -129,8 +129,9 @@ class SiteWriter:
         self.unchanged += 1
         return True
 
-    def commit(self, previous_files: Iterable[str] | None = None) -> None:
-        """Publish the build. `previous_files`: what the last build wrote (else the output directory is listed)."""
+    def commit(self, previous_files: Iterable[str] | None = None, keep: Iterable[str] = ()) -> None:
+        """Publish the build. `previous_files`: what the last build wrote (else the output directory is listed, except
+        the folders in `keep`: made beside the pages by others, such as the search index)."""
         if not self.in_place:
             retired = self.output_dir.parent / f".{self.output_dir.name}.old-{os.getpid()}"
             if self.output_dir.exists():
@@ -142,7 +143,7 @@ class SiteWriter:
         for temporary, relative in self._pending:
             os.replace(temporary, f"{self.root}/{relative}")
         self._pending.clear()
-        old = set(previous_files) if previous_files is not None else set(self._list_output())
+        old = set(previous_files) if previous_files is not None else set(self._list_output(set(keep)))
         for relative in sorted(old - self.present):
             path = self.root / relative
             try:
@@ -162,11 +163,12 @@ class SiteWriter:
                 os.unlink(temporary)
         self._pending.clear()
 
-    def _list_output(self) -> list[str]:
+    def _list_output(self, keep: set[str]) -> list[str]:
         found: list[str] = []
         root = str(self.root)
-        for directory, _, files in os.walk(root):
+        for directory, folders, files in os.walk(root):
             prefix = directory[len(root) + 1 :]
+            folders[:] = [f for f in folders if (f"{prefix}/{f}" if prefix else f) not in keep]
             found.extend(f"{prefix}/{name}" if prefix else name for name in files)
         return found
 

@@ -16,7 +16,7 @@ import contextlib
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,15 @@ import orjson
 Record = dict[str, Any]  # url, content, meta, filters, sort: the arguments of Pagefind's AddRecord
 
 
-def write_index(records: Sequence[Record], language: str, into: Path) -> int:
+def write_index(
+    records: Sequence[Record],
+    language: str,
+    into: Path,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> int:
     """Index `records` (all in `language`) and write Pagefind's bundle into `into`; the number of pages indexed.
 
+    `started` is given the service's process once it runs, so that another thread can stop it (kill).
     Raises OSError when the binary cannot run, RuntimeError when Pagefind reports an error or stops.
     """
     from pagefind.service import get_executable  # imported here: only a build that indexes needs it
@@ -40,6 +46,8 @@ def write_index(records: Sequence[Record], language: str, into: Path) -> int:
             [str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
         )
         try:
+            if started is not None:
+                started(service)
             return _run(service, records, language, into)
         except RuntimeError as exc:
             errors.seek(0)

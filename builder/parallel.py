@@ -34,16 +34,30 @@ def worker_count(jobs: int) -> int:
     return max(1, min(cores, jobs // (MIN_PARALLEL_JOBS // 2)))
 
 
-def render_and_put(jobs: Sequence[Any], render: Render, writer: Writer, workers: int | None = None) -> list[Put]:
-    """Render every job and `put` its file; the results, in job order, for `writer.record`."""
+def render_and_put(
+    jobs: Sequence[Any],
+    render: Render,
+    writer: Writer,
+    workers: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Put]:
+    """Render every job and `put` its file; the results, in job order, for `writer.record`.
+
+    `meanwhile`: work for this process while the workers render (it would otherwise wait for them), such as starting
+    the search index (search_index.py); without workers, it runs first.
+    """
     count = worker_count(len(jobs)) if workers is None else workers
     with collecting_only_new_objects():
         if count <= 1:
+            if meanwhile is not None:
+                meanwhile()
             return [writer.put(job.path, render(job)) for job in jobs]
-        return _render_in_workers(jobs, render, writer, count)
+        return _render_in_workers(jobs, render, writer, count, meanwhile)
 
 
-def _render_in_workers(jobs: Sequence[Any], render: Render, writer: Writer, count: int) -> list[Put]:
+def _render_in_workers(
+    jobs: Sequence[Any], render: Render, writer: Writer, count: int, meanwhile: Callable[[], None] | None
+) -> list[Put]:
     global _task
     _task = (jobs, render, writer)
     chunks = [(start, min(start + CHUNK, len(jobs))) for start in range(0, len(jobs), CHUNK)]
@@ -51,7 +65,13 @@ def _render_in_workers(jobs: Sequence[Any], render: Render, writer: Writer, coun
     failure: BaseException | None = None
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            for start, outcome in pool.imap_unordered(_run_chunk, chunks):
+            rendered = pool.imap_unordered(_run_chunk, chunks)  # the workers are forked and start on their chunks
+            if meanwhile is not None:
+                try:
+                    meanwhile()
+                except Exception as exc:  # the workers' files are still collected, so that abort() removes them
+                    failure = exc
+            for start, outcome in rendered:
                 if isinstance(outcome, BaseException):
                     failure = failure or outcome
                     continue

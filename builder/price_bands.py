@@ -8,8 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import get_decimal_symbol
-from jinja2 import pass_context
-from jinja2.runtime import Context
 
 from .catalog.normalize import Money
 from .formatting import babel_locale, format_money
@@ -21,25 +19,25 @@ PRICE_BANDS = (50, 100, 250, 500, 1000)
 
 def price_band(price: Money, lang: str) -> str:
     """The price filter's value for a price: "Under $50", "$50 to $100", ..., "$1000 and over"."""
-    amount = price.amount
-    lower: int | None = None
-    for upper in PRICE_BANDS:
-        if amount < upper:
-            if lower is None:
-                # Translators: a band of the search's price filter; no comma (it ends a filter value).
-                return _("Under %(price)s") % {"price": _whole(upper, price.currency, lang)}
-            low, high = _whole(lower, price.currency, lang), _whole(upper, price.currency, lang)
-            # Translators: a band of the search's price filter; no comma (it ends a filter value).
-            return _("%(low)s to %(high)s") % {"low": low, "high": high}
-        lower = upper
+    return band_label(band_of(price.amount), price.currency, lang)
+
+
+def band_of(amount: Decimal) -> int:
+    """The band a price is in: 0 for the first ("Under $50"), len(PRICE_BANDS) for the last ("$1000 and over")."""
+    return next((number for number, upper in enumerate(PRICE_BANDS) if amount < upper), len(PRICE_BANDS))
+
+
+def band_label(band: int, currency: str, lang: str) -> str:
+    """A band's name in the site's language and currency (`band_of`)."""
+    if band == 0:
+        # Translators: a band of the search's price filter; no comma (it ends a filter value).
+        return _("Under %(price)s") % {"price": _whole(PRICE_BANDS[0], currency, lang)}
+    if band < len(PRICE_BANDS):
+        low, high = _whole(PRICE_BANDS[band - 1], currency, lang), _whole(PRICE_BANDS[band], currency, lang)
+        # Translators: a band of the search's price filter; no comma (it ends a filter value).
+        return _("%(low)s to %(high)s") % {"low": low, "high": high}
     # Translators: a band of the search's price filter; no comma (it ends a filter value).
-    return _("%(price)s and over") % {"price": _whole(PRICE_BANDS[-1], price.currency, lang)}
-
-
-@pass_context
-def price_band_filter(context: Context, price: Money) -> str:
-    """`{{ p.price|price_band }}` in a template: `price_band` in the page's language."""
-    return price_band(price, str(context["lang"]))
+    return _("%(price)s and over") % {"price": _whole(PRICE_BANDS[-1], currency, lang)}
 
 
 def _whole(amount: int, currency: str, lang: str) -> str:

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -57,7 +58,7 @@ from .present import (
     price_label,
     seller_rating,
 )
-from .price_bands import price_band_filter
+from .price_bands import band_label, band_of
 from .script_texts import script_texts
 from .textfile import not_utf8
 from .themes import THEME_DIR, Theme, is_template
@@ -166,10 +167,12 @@ def make_environment(theme: Theme) -> Environment:
         format_text=format_text,
         price_label=price_label,
     )
-    env.filters["price_band"] = price_band_filter  # the site search's price filter (search_index.py)
     return env
 
 
+# The template of a page's search block: what the site search indexes of it (search_index.py). A page is indexed
+# when its template includes it; the build renders it on its own too, to index the page while it is being written.
+SEARCH_BLOCK = "_search_body.html"
 _EBAY_IMAGE_SIZE = re.compile(r"/s-l\d+\.(jpg|jpeg|png|webp)$")
 
 
@@ -198,6 +201,7 @@ class Renderer:
         self.env = env
         self.theme = theme
         self.build = build
+        self._search_block_in: dict[str, bool] = {}  # by page template: does it include the search block?
         site = build.site.config.site
         lang = site.lang
         money_cache: dict[Money, str] = {}
@@ -222,7 +226,27 @@ class Renderer:
         # Imported macros see environment globals but not the render context: helpers they need live here.
         env.globals["money"] = money
         env.globals["country"] = lambda code: country_name(code, lang)
-        env.globals["seller_rating"] = lambda percent, score: seller_rating(percent, score, lang)
+        ratings: dict[tuple[Decimal | None, int | None], str | None] = {}
+
+        def rating(percent: Decimal | None, score: int | None) -> str | None:
+            """`seller_rating` once per (percent, score): sellers with many listings are shown on many pages."""
+            key = (percent, score)
+            if key not in ratings:
+                ratings[key] = seller_rating(percent, score, lang)
+            return ratings[key]
+
+        bands: dict[tuple[int, str], str] = {}
+
+        def price_band(price: Money) -> str:
+            """`{{ p.price|price_band }}`: the site search's price filter (price_bands.py), once per band."""
+            key = (band_of(price.amount), price.currency)
+            text = bands.get(key)
+            if text is None:
+                text = bands[key] = band_label(*key, lang)
+            return text
+
+        env.globals["seller_rating"] = rating
+        env.filters["price_band"] = price_band
         env.globals["script_texts"] = lambda *scripts: script_texts(lang, *scripts)
         env.globals["language_name"] = language_name  # an edition's language in its own words: "Deutsch"
         env.filters["stamp"] = stamp
@@ -260,8 +284,25 @@ class Renderer:
         }
 
     def render(self, job: PageJob) -> bytes:
+        return self._render(job.template, job)
+
+    def search_block(self, job: PageJob) -> bytes | None:
+        """What the page's `data-pagefind-body` element will say (search_index.py), rendered on its own: the search
+        block template in the page's context, as the page includes it. None for a page whose template does not
+        include it."""
+        if not self._includes_search_block(job.template):
+            return None
+        return self._render(SEARCH_BLOCK, job)
+
+    def _includes_search_block(self, template: str) -> bool:
+        known = self._search_block_in.get(template)
+        if known is None:
+            known = self._search_block_in[template] = _references(self.env, template, SEARCH_BLOCK, set())
+        return known
+
+    def _render(self, template_name: str, job: PageJob) -> bytes:
         try:
-            template = self.env.get_template(job.template)
+            template = self.env.get_template(template_name)
             return template.render({**self.globals, **job.context}).encode("utf-8")
         except TemplateError as exc:
             raise BuildError(describe_template_error(exc, self.theme, job)) from None
@@ -273,6 +314,24 @@ class Renderer:
             if _template_frame(exc, self.theme) is None or _raised_by_affsite(exc):
                 raise
             raise BuildError(describe_template_error(exc, self.theme, job)) from None
+
+
+def _references(env: Environment, template: str, wanted: str, seen: set[str]) -> bool:
+    """Whether `template` extends, includes or imports `wanted`, directly or through the templates it names. Read
+    from the source, not by rendering: a name computed while rendering (`{% include name %}`) is not followed."""
+    try:
+        source = env.loader.get_source(env, template)[0]  # type: ignore[union-attr]
+        names = meta.find_referenced_templates(env.parse(source))
+    except (TemplateNotFound, TemplateSyntaxError):
+        return False  # the page's own render reports it, with its file and line
+    for name in names:
+        if name == wanted:
+            return True
+        if name is not None and name not in seen:
+            seen.add(name)
+            if _references(env, name, wanted, seen):
+                return True
+    return False
 
 
 def describe_template_error(exc: Exception, theme: Theme, job: PageJob) -> str:
@@ -537,7 +596,12 @@ class Planner:
                 PageJob(
                     "newsletter/thanks/index.html",
                     "thanks.html",
-                    {"canonical": None, "title": gettext("Check your inbox"), "description": "", "og_image": self.default_image},
+                    {
+                        "canonical": None,
+                        "title": gettext("Check your inbox"),
+                        "description": "",
+                        "og_image": self.default_image,
+                    },
                     "the newsletter thank-you page",
                     [self.default_image],
                 )

@@ -1,19 +1,22 @@
-"""The site search: a Pagefind index of the published pages, made at the end of a build from what they say.
+"""The site search: a Pagefind index of the pages that ask for it, made while the build writes them.
 
-What is indexed is chosen by the templates, not here: a page is in the index when it has a `data-pagefind-body`
-element (the theme's `_search_body.html`, included by the product page, the first page of each category and the guides),
-which carries its text, its filters (category, condition, format, price band, shipping), its sort key (price) and
-the metadata the results show (photo, price and when it was fetched). Every other page is left out (home, Markdown
-pages, the guides list, the search page, ended listings, page 2+ of a category).
+What is indexed is chosen by the templates, not here: a page is in the index when its template includes the search
+block (the theme's `_search_body.html`: product pages, the first page of each category, the guides), a hidden
+`data-pagefind-body` element with the page's text, its filters (category, condition, format, price band, shipping),
+its sort key (price) and the metadata the results show (photo, price and when it was fetched). Every other page is
+left out (home, Markdown pages, the guides list, the search page, ended listings, page 2+ of a category).
 
-Pagefind is not asked to read the pages: that cost about 0.7 ms a page (10,000 pages of HTML parsed for a hidden element
-of a few hundred bytes). This module takes that element out of each product page and category first page itself
-and gives Pagefind the same text, filters, sort key and metadata as records (pagefind_service.py). A page's record
-is kept in the cache folder with the digest of its inputs (state.py), so a rebuild reads only the pages it wrote
-again; and when the records are the ones the present index was made from, Pagefind is not run at all (a rebuild in
-which no indexed text changed costs about 0.2 s here at 10,000 pages, reading the cache's digests). Pagefind cannot update an index in place, so
-otherwise the whole index is made again, beside the output, and swapped in with two renames: a visitor never gets
-half an index.
+Pagefind is not asked to read the pages (about 0.7 ms a page: 10,000 pages of HTML parsed for a hidden element of a
+few hundred bytes), nor to wait for them. While the build's workers render the pages, the build's own process
+renders each page's search block on its own (the same template in the same context, so the same text), turns it
+into the record Pagefind would have read from the page (`page_record`), and hands the records to Pagefind's
+service (pagefind_service.py) on a thread: Pagefind, a process of its own, indexes on the core the workers leave
+free instead of after them. Its files go beside the pages, into the folder being written, and are swapped in once
+the pages are published: a visitor never gets half an index.
+
+A page's record is kept in the cache folder with the digest of its inputs (state.py), so a rebuild renders only the
+blocks of the pages it renders again; and when the records are the ones the present index was made from, Pagefind is
+not run at all. Pagefind cannot update an index in place, so otherwise the whole index is made again.
 
 Prices in the index follow the freshness rule of the pages: a price already stale at build time is not put in the
 index at all (nor its band or sort key), and the search script hides any other once it is older than its limit on
@@ -28,8 +31,10 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +42,9 @@ from typing import Any
 import orjson
 
 from .atomic import write_atomic
-from .config import SiteConfig
 from .pagefind_service import Record, write_index
 from .report import BuildReport
-from .state import FileRecord, code_version
+from .state import code_version
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ _UNUSED = (
     "wasm.unknown.pagefind",  # the engine for pages without a language: every record is in the site's language
 )
 # The pages that may ask to be indexed: product pages, each category's first page and the guides (a category's
-# page 2+ and deeper pages are not even read).
+# page 2+ and deeper pages are not even looked at).
 _CANDIDATE = re.compile(r"(?:p/|guides/)?[^/]+/index\.html")
 _BODY_START = b"<div data-pagefind-body"
 _BODY_END = b"</div>"
@@ -75,12 +79,6 @@ _SPACES = re.compile(r"\s+")
 # Pagefind ends the text of a block element that ends in a letter or digit with a full stop, so that words of two blocks are not
 # read as one sentence: "Title. Title · Category · New."
 _BLOCKS = frozenset({"/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "/p", "/div", "/li"})
-
-
-@dataclass(frozen=True)
-class IndexResult:
-    pages: int  # pages Pagefind indexed
-    seconds: float
 
 
 def index_present(output_dir: Path) -> bool:
@@ -138,41 +136,6 @@ def _record_hash(record: Record | None) -> str | None:
     return None if record is None else hashlib.blake2b(orjson.dumps(record), digest_size=16).hexdigest()
 
 
-@dataclass
-class _Pages:
-    """The pages that may be indexed: [inputs digest, record hash or None] by path, and the records read now."""
-
-    hashes: dict[str, list[str | None]]
-    read: dict[str, Record | None]
-
-    def digest(self, language: str) -> str:
-        """Of what the index would be made from: the language and every record, by path (the order they are given to
-        Pagefind)."""
-        hashes = [language] + [f"{p} {entry[1]}" for p, entry in sorted(self.hashes.items()) if entry[1] is not None]
-        return hashlib.blake2b("\n".join(hashes).encode(), digest_size=16).hexdigest()
-
-
-def _read_page(output_dir: Path, relative: str) -> Record | None:
-    with open(f"{output_dir}/{relative}", "rb") as page:
-        return page_record(_url(relative), page.read())
-
-
-def _site_pages(output_dir: Path, files: Mapping[str, FileRecord], known: Mapping[str, Any]) -> _Pages:
-    """The hash of every indexable page's record: from `known` when the page's inputs digest is the same, else read
-    from the page the build wrote."""
-    pages = _Pages({}, {})
-    for relative, file in files.items():
-        if not _CANDIDATE.fullmatch(relative):
-            continue
-        entry = known.get(relative)
-        if file.digest and entry is not None and entry[0] == file.digest:
-            pages.hashes[relative] = entry
-            continue
-        record = pages.read[relative] = _read_page(output_dir, relative)
-        pages.hashes[relative] = [file.digest, _record_hash(record)]
-    return pages
-
-
 def _cache_key(output_dir: Path) -> str:
     # The affsite code too: a new version may read a page's record differently from the same page.
     return f"{RECORDS_VERSION}:{code_version()}:{output_dir}"
@@ -195,59 +158,177 @@ def _save(path: Path, output_dir: Path, document: dict[str, Any]) -> None:
         log.warning("could not save the search records in %s: %s", path.parent, exc.strerror)
 
 
-def _all_records(output_dir: Path, cache_dir: Path, pages: _Pages) -> dict[str, Record]:
-    """Every indexable page's record, by path: read now, or kept from the last index made (read again if lost)."""
+@dataclass(frozen=True)
+class Candidate:
+    """A page that may be in the index: its path in the output, the digest of its inputs (state.py), and how to get
+    its search block (the page's `data-pagefind-body` element, rendered on its own; None when it has none)."""
+
+    path: str
+    digest: str
+    block: Callable[[], bytes | None]
+
+
+def is_candidate(path: str) -> bool:
+    return _CANDIDATE.fullmatch(path) is not None
+
+
+class SearchIndex:
+    """One edition's index, made again while its pages are rendered: `start` in the build's process while the workers
+    render (parallel.py), `wait` before the pages are published, `publish` after.
+
+    Started early, Pagefind (a process of its own) takes the records and writes its files on the core the workers
+    leave free, instead of after the whole build; it writes beside the pages in the folder the build writes into
+    (`site_root`: the staging folder of a first build), so the new index is published with the pages.
+    """
+
+    def __init__(self, output_dir: Path, site_root: Path, cache_dir: Path, lang: str, edition_folder: str = "") -> None:
+        self.output_dir = output_dir  # where the edition is published (its present index is there)
+        self.site_root = site_root  # where this build writes its pages: the output folder, or the staging folder
+        self.cache_dir = cache_dir
+        self.lang = lang
+        self._hashes: dict[str, list[str | None]] = {}
+        self._digest = ""
+        self._job: _Indexing | None = None
+        self._fresh_name = f".{INDEX_DIR}.new-{os.getpid()}"
+        # The index's folders, relative to the site's output (`de/` is an edition's folder): the writer leaves them.
+        self.folders = [edition_folder + INDEX_DIR, edition_folder + self._fresh_name]
+
+    def start(self, candidates: list[Candidate]) -> None:
+        """Read each candidate's record (the cache's, when its page's inputs did not change), and start Pagefind on
+        them unless the present index was made from the same records."""
+        saved = _load(self.cache_dir / HASHES_NAME, self.output_dir)
+        known = saved.get("pages", {})
+        read: dict[str, Record | None] = {}
+        for page in candidates:
+            entry = known.get(page.path)
+            if entry is not None and entry[0] == page.digest:
+                self._hashes[page.path] = entry
+                continue
+            record = read[page.path] = _record(page)
+            self._hashes[page.path] = [page.digest, _record_hash(record)]
+        self._digest = _digest(self.lang, self._hashes)
+        if saved.get("index") == self._digest and index_present(self.output_dir):
+            if known != self._hashes:
+                self._save_hashes(self._digest)
+            return
+        records = _all_records(self.cache_dir, self.output_dir, candidates, self._hashes, read)
+        self._save_hashes(None)  # no index recorded until it is in place
+        _save(self.cache_dir / RECORDS_NAME, self.output_dir, {"records": records})
+        fresh = self.site_root / self._fresh_name
+        shutil.rmtree(fresh, ignore_errors=True)
+        self._job = _Indexing([records[path] for path in sorted(records)], fresh, self.lang)
+        self._job.start()
+
+    def wait(self) -> None:
+        """Until Pagefind has written the index (before the folder it writes in is renamed into place)."""
+        if self._job is not None:
+            self._job.join()
+
+    def cancel(self) -> None:
+        """The build failed: stop Pagefind (its half-made files go with the staging folder, or here)."""
+        if self._job is not None:
+            self._job.stop()
+            shutil.rmtree(self.output_dir / self._fresh_name, ignore_errors=True)
+            self._job = None
+
+    def publish(self, report: BuildReport) -> None:
+        """Swap the new index in (the pages are published) and say so in the report; a failed index is a warning: a
+        site without search is still a site, and the next build tries again (no index is recorded)."""
+        job, self._job = self._job, None
+        if job is None:
+            return
+        fresh = self.output_dir / self._fresh_name
+        try:
+            if job.error is not None:
+                raise job.error
+            for name in _UNUSED:
+                target = fresh / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink(missing_ok=True)
+            _swap(fresh, self.output_dir / INDEX_DIR)
+        except (OSError, RuntimeError, ValueError) as exc:
+            report.warn(f"the search index was not made (Pagefind: {exc}); search shows no results until it is")
+            return
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+        self._save_hashes(self._digest)
+        report.notes.append(f"search: {job.count} pages indexed in {job.seconds:.2f}s")
+
+    def _save_hashes(self, index: str | None) -> None:
+        _save(self.cache_dir / HASHES_NAME, self.output_dir, {"index": index, "pages": self._hashes})
+
+
+class _Indexing(threading.Thread):
+    """Pagefind writing an index on a thread of the build (the work is in Pagefind's process)."""
+
+    def __init__(self, records: list[Record], into: Path, lang: str) -> None:
+        super().__init__(name="search-index", daemon=True)
+        self.records, self.into, self.lang = records, into, lang
+        self.count = 0
+        self.seconds = 0.0
+        self.error: BaseException | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._cancelled = False
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.count = _index(self.records, self.into, self.lang, self._on_service)
+        except BaseException as exc:  # handed to the build's thread, which reports it (publish)
+            self.error = exc
+        self.seconds = time.perf_counter() - started
+
+    def _on_service(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        if self._cancelled:
+            process.kill()
+
+    def stop(self) -> None:
+        self._cancelled = True
+        if self._process is not None:
+            self._process.kill()
+        self.join()
+
+
+def _record(page: Candidate) -> Record | None:
+    block = page.block()
+    return None if block is None else page_record(_url(page.path), block)
+
+
+def _digest(language: str, hashes: Mapping[str, list[str | None]]) -> str:
+    """Of what the index would be made from: the language and every record, by path (the order they are given to
+    Pagefind)."""
+    lines = [language] + [f"{p} {entry[1]}" for p, entry in sorted(hashes.items()) if entry[1] is not None]
+    return hashlib.blake2b("\n".join(lines).encode(), digest_size=16).hexdigest()
+
+
+def _all_records(
+    cache_dir: Path,
+    output_dir: Path,
+    candidates: list[Candidate],
+    hashes: Mapping[str, list[str | None]],
+    read: Mapping[str, Record | None],
+) -> dict[str, Record]:
+    """Every indexed page's record, by path: read now, or kept from the last index made (read again if lost)."""
     kept = _load(cache_dir / RECORDS_NAME, output_dir).get("records", {})
     records: dict[str, Record] = {}
-    for path, (_digest, wanted) in pages.hashes.items():
+    for page in candidates:
+        wanted = hashes[page.path][1]
         if wanted is None:
             continue
-        record = pages.read[path] if path in pages.read else kept.get(path)
+        record = read[page.path] if page.path in read else kept.get(page.path)
         if record is None or _record_hash(record) != wanted:
-            record = _read_page(output_dir, path)
+            record = _record(page)
         if record is not None:
-            records[path] = record
+            records[page.path] = record
     return records
 
 
-def update_index(output_dir: Path, cache_dir: Path, lang: str, files: Mapping[str, FileRecord]) -> IndexResult | None:
-    """Make the index of the pages in `files` again, unless the present one was made from the same records; None
-    when it was kept.
-
-    Raises OSError or RuntimeError when Pagefind cannot run (no binary for this platform, a failed index).
-    """
-    started = time.perf_counter()
-    hashes_file = cache_dir / HASHES_NAME
-    saved = _load(hashes_file, output_dir)
-    pages = _site_pages(output_dir, files, saved.get("pages", {}))
-    digest = pages.digest(lang)
-    if saved.get("index") == digest and index_present(output_dir):
-        if saved.get("pages") != pages.hashes:
-            _save(hashes_file, output_dir, {"index": digest, "pages": pages.hashes})
-        return None
-    records = _all_records(output_dir, cache_dir, pages)
-    _save(hashes_file, output_dir, {"index": None, "pages": pages.hashes})  # no index recorded until it is in place
-    _save(cache_dir / RECORDS_NAME, output_dir, {"records": records})
-    fresh = output_dir / f".{INDEX_DIR}.new-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
-    try:
-        count = _index([records[path] for path in sorted(records)], fresh, lang)
-        for name in _UNUSED:
-            target = fresh / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            else:
-                target.unlink(missing_ok=True)
-        _swap(fresh, output_dir / INDEX_DIR)
-    finally:
-        shutil.rmtree(fresh, ignore_errors=True)
-    _save(hashes_file, output_dir, {"index": digest, "pages": pages.hashes})
-    return IndexResult(count, time.perf_counter() - started)
-
-
-def _index(records: list[Record], into: Path, lang: str) -> int:
+def _index(records: list[Record], into: Path, lang: str, started: Callable[[Any], None] | None = None) -> int:
     # One index in the site's language (Pagefind would otherwise split it by language).
-    return write_index(records, lang.split("-")[0], into)
+    return write_index(records, lang.split("-")[0], into, started)
 
 
 def _swap(fresh: Path, target: Path) -> None:
@@ -257,24 +338,3 @@ def _swap(fresh: Path, target: Path) -> None:
         os.replace(target, retired)
     os.replace(fresh, target)
     shutil.rmtree(retired, ignore_errors=True)
-
-
-def index_after_build(
-    output_dir: Path, cache_dir: Path, site: SiteConfig, files: Mapping[str, FileRecord], report: BuildReport
-) -> None:
-    """The build's last step (the pages are published): index them again if what they give the index changed, and
-    say so in the report.
-
-    A site without search is still a site: when Pagefind cannot run, the build warns (so --strict and the next
-    build notice: the index is missing, so the next build tries again) instead of failing after publishing.
-    """
-    if not site.search:
-        shutil.rmtree(output_dir / INDEX_DIR, ignore_errors=True)  # search turned off: its index goes too
-        return
-    try:
-        result = update_index(output_dir, cache_dir, site.lang, files)
-    except (OSError, RuntimeError, ValueError) as exc:
-        report.warn(f"the search index was not made (Pagefind: {exc}); search shows no results until it is")
-        return
-    if result is not None:
-        report.notes.append(f"search: {result.pages} pages indexed in {result.seconds:.2f}s")

@@ -138,8 +138,14 @@ def test_pagefind_missing_is_a_warning_and_the_site_is_still_published(
 
 @pytest.mark.parametrize(
     ("amount", "band"),
-    [("0.99", "Under $50"), ("50", "$50 to $100"), ("249.99", "$100 to $250"), ("999", "$500 to $1000"),
-     ("1000", "$1000 and over"), ("25000", "$1000 and over")],
+    [
+        ("0.99", "Under $50"),
+        ("50", "$50 to $100"),
+        ("249.99", "$100 to $250"),
+        ("999", "$500 to $1000"),
+        ("1000", "$1000 and over"),
+        ("25000", "$1000 and over"),
+    ],
 )
 def test_price_bands(amount: str, band: str) -> None:
     assert price_band(Money(Decimal(amount), "USD"), "en-US") == band
@@ -183,7 +189,19 @@ def test_category_json_lists_every_listing_with_its_card_and_keys(site_dir: Site
     items = json.loads((site_dir.output / "cameras" / "listings.json").read_text())["items"]
     assert len(items) == 25
     first = items[0]
-    assert set(first) == {"id", "price", "fetched", "max_age", "ends", "listed", "condition", "auction", "bin", "free", "html"}
+    assert set(first) == {
+        "id",
+        "price",
+        "fetched",
+        "max_age",
+        "ends",
+        "listed",
+        "condition",
+        "auction",
+        "bin",
+        "free",
+        "html",
+    }
     assert first["html"].startswith('<li class="card">') and first["id"] in first["html"]
     category = (site_dir.output / "cameras" / "index.html").read_text()
     assert 'data-listings="/cameras/listings.json"' in category
@@ -263,3 +281,38 @@ def test_the_index_holds_what_pagefind_reads_from_the_pages_itself(
             expected["meta"].pop("image_alt", None)
         for key in ("content", "meta", "filters", "word_count"):
             assert fragment[key] == expected[key], (url, key)
+
+
+def test_a_page_template_without_the_search_block_keeps_its_pages_out(site_dir: SiteDir, build_site_fn: Any) -> None:
+    """Which pages are indexed is the templates' choice: a site whose product page leaves the block out has only its
+    categories in the index (the build renders the block on its own only for templates that include it)."""
+    site_dir.override("product.html", '{% include "_search_body.html" %}', "")
+    report = build_site_fn(site_dir)
+    assert _with_body(site_dir.output) == {"cameras/index.html", "lenses/index.html"}
+    assert _indexed_count(site_dir.output) == 2
+    assert any(note.startswith("search: 2 pages indexed") for note in report.notes), report.notes
+
+
+def test_a_build_that_fails_while_pagefind_runs_leaves_the_site_and_its_index(
+    site_dir: SiteDir, build_site_fn: Any
+) -> None:
+    """Pagefind starts while the pages render; when a page then fails, it is stopped, its half-made index removed,
+    and the published site and index stay as they were."""
+    from builder.errors import BuildError
+
+    build_site_fn(site_dir)
+    entry = site_dir.output / INDEX_DIR / ENTRY
+    made = entry.stat().st_mtime_ns
+    before = {p.relative_to(site_dir.output).as_posix(): p.read_bytes() for p in site_dir.output.rglob("*.html")}
+    # New data (so the index is made again) and a product page that fails for one listing.
+    site_dir.set_items("lenses", [item(i, title=f"Zoom Lens {i} 24-70mm") for i in range(100, 112)])
+    site_dir.override("product.html", "{% block main %}", "{% block main %}{{ 1 / (0 if '105' in p.item_id else 1) }}")
+    with pytest.raises(BuildError, match=r"templates/product\.html:\d+"):
+        build_site_fn(site_dir)
+    assert entry.stat().st_mtime_ns == made
+    after = {p.relative_to(site_dir.output).as_posix(): p.read_bytes() for p in site_dir.output.rglob("*.html")}
+    assert after == before
+    leftovers = [p.name for p in site_dir.root.rglob(".pagefind*")] + [
+        p.name for p in site_dir.root.glob(".output.staging*")
+    ]
+    assert leftovers == []
