@@ -221,7 +221,7 @@ def child_build(root: Path, catalog: Path, output: Path) -> int:
                 "unchanged": report.unchanged,
                 "products": report.products,
                 "seconds": report.seconds,
-                # The site search's share (search_index.py): 0 when no page changed and the index was kept.
+                # How long Pagefind ran (search_index.py), beside the rendering: 0 when the index was kept.
                 "search_seconds": next(
                     (float(n.rsplit(" ", 1)[1].rstrip("s")) for n in report.notes if n.startswith("search: ")), 0.0
                 ),
@@ -626,7 +626,7 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
         f"affsite full build, {items:,} items",
         full,
         f"{full.report['pages']:,} pages, {full.report['written']:,} files, "
-        f"search index {full.report['search_seconds']:.2f} s of it",
+        f"Pagefind {full.report['search_seconds']:.2f} s, beside the rendering",
     )
     ratio = full.seconds / hugo.seconds
     mem_ratio = full.peak_mib / hugo.peak_mib
@@ -654,7 +654,7 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
         f"affsite rebuild, one category's data changed ({changed})",
         one,
         f"{one.report['rendered']} pages re-rendered, {one.report['written']} files written, "
-        f"search index {one.report['search_seconds']:.2f} s of it",
+        f"Pagefind {one.report['search_seconds']:.2f} s, beside the rendering",
     )
     checks.append(
         f"one category changed: {one.report['rendered']} pages re-rendered; that category has "

@@ -186,8 +186,8 @@ class SiteConfig(_Model):
     """What `affsite newsletter send` needs: EPN's approval, the sender's postal address; see docs/operating.md."""
     search: bool = True
     """A site search (Pagefind): a search box on every page and a /search/ page. Its index is made again on every
-    build in which a page changed, which costs more than the rest of a big build (BENCHMARKS.md): off for very big
-    sites."""
+    build in which what a listing is found by changed (a price, a new listing), which costs more than half as much
+    CPU as rendering the pages (BENCHMARKS.md): off for very big sites."""
     nav: list[NavLink] = Field(default_factory=list, max_length=20)
     """Extra navigation links; categories and pages with a nav_order are added by themselves."""
     logo: str = ""

@@ -228,7 +228,7 @@ class SearchIndex:
         """The build failed: stop Pagefind (its half-made files go with the staging folder, or here)."""
         if self._job is not None:
             self._job.stop()
-            shutil.rmtree(self.output_dir / self._fresh_name, ignore_errors=True)
+            shutil.rmtree(self.site_root / self._fresh_name, ignore_errors=True)
             self._job = None
 
     def publish(self, report: BuildReport) -> None:
