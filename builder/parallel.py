@@ -51,8 +51,20 @@ def render_and_put(
         if count <= 1:
             if meanwhile is not None:
                 meanwhile()
-            return [writer.put(job.path, render(job)) for job in jobs]
+            return _render_here(jobs, render, writer)
         return _render_in_workers(jobs, render, writer, count, meanwhile)
+
+
+def _render_here(jobs: Sequence[Any], render: Render, writer: Writer) -> list[Put]:
+    done: list[Put] = []
+    try:
+        for job in jobs:
+            done.append(writer.put(job.path, render(job)))
+    except BaseException:
+        for put in done:
+            writer.record(put)  # so that abort() finds their temporary files
+        raise
+    return done
 
 
 def _render_in_workers(

@@ -312,6 +312,7 @@ def test_a_build_that_fails_while_pagefind_runs_leaves_the_site_and_its_index(
     assert entry.stat().st_mtime_ns == made
     after = {p.relative_to(site_dir.output).as_posix(): p.read_bytes() for p in site_dir.output.rglob("*.html")}
     assert after == before
+    assert not list(site_dir.output.rglob("*.affsite-new"))  # the pages written before the failure are not left
     leftovers = [p.name for p in site_dir.root.rglob(".pagefind*")] + [
         p.name for p in site_dir.root.glob(".output.staging*")
     ]
