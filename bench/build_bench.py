@@ -33,6 +33,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -223,7 +224,7 @@ def child_build(root: Path, catalog: Path, output: Path) -> int:
                 "seconds": report.seconds,
                 # How long Pagefind ran (search_index.py), beside the rendering: 0 when the index was kept.
                 "search_seconds": next(
-                    (float(n.rsplit(" ", 1)[1].rstrip("s")) for n in report.notes if n.startswith("search: ")), 0.0
+                    (float(m.group(1)) for n in report.notes if (m := re.match(r"search: .* in ([\d.]+)s", n))), 0.0
                 ),
             }
         )

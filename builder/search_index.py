@@ -192,6 +192,7 @@ class SearchIndex:
         self._fresh_name = f".{INDEX_DIR}.new-{os.getpid()}"
         # The index's folders, relative to the site's output (`de/` is an edition's folder): the writer leaves them.
         self.folders = [edition_folder + INDEX_DIR, edition_folder + self._fresh_name]
+        self._edition = f" (/{edition_folder})" if edition_folder else ""  # named in the report when not at /
 
     def start(self, candidates: list[Candidate]) -> None:
         """Read each candidate's record (the cache's, when its page's inputs did not change), and start Pagefind on
@@ -254,7 +255,7 @@ class SearchIndex:
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
         self._save_hashes(self._digest)
-        report.notes.append(f"search: {job.count} pages indexed in {job.seconds:.2f}s")
+        report.notes.append(f"search: {job.count} pages indexed in {job.seconds:.2f}s{self._edition}")
 
     def _save_hashes(self, index: str | None) -> None:
         _save(self.cache_dir / HASHES_NAME, self.output_dir, {"index": index, "pages": self._hashes})

@@ -50,6 +50,7 @@ def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_demo_site(tmp_path_factory.mktemp("editions"))
     run = affsite("build", cwd=root)
     assert run.returncode == 0, run.stderr
+    (root / "build-said.txt").write_text(run.stdout + run.stderr, encoding="utf-8")  # for the tests of the report
     return root / "output"
 
 
@@ -82,6 +83,12 @@ def test_both_editions_are_built_the_german_one_in_german(demo_output: Path) -> 
     # Guides are written in English: the German edition has none (and does not link a guides list).
     assert (demo_output / "guides" / "index.html").is_file() and not (demo_output / "de" / "guides").exists()
     assert 'href="/de/guides/"' not in de.read_text()
+
+
+def test_the_build_report_names_the_edition_of_each_search_index(demo_output: Path) -> None:
+    said = (demo_output.parent / "build-said.txt").read_text(encoding="utf-8")
+    assert re.search(r"^search: \d+ pages indexed in [\d.]+s$", said, re.M), said  # the edition at /
+    assert re.search(r"^search: \d+ pages indexed in [\d.]+s \(/de/\)$", said, re.M), said
 
 
 def test_hreflang_alternates_are_reciprocal_and_resolve(demo_output: Path) -> None:
