@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = "pagefind"  # the bundle's folder in the output: /pagefind/pagefind.js, its WASM, index and fragments
 ENTRY = "pagefind-entry.json"  # written last by Pagefind: its presence means a complete index
+INDEX_TIMEOUT = 600.0  # seconds; Pagefind takes about 6 s for 10,000 pages here (BENCHMARKS.md)
 # In the cache folder: each indexable page's inputs digest and record hash, with the digest of the records the
 # present index was made from (read by every build); and the records themselves (read only to make the index).
 HASHES_NAME = "search-pages.json"
@@ -221,9 +222,16 @@ class SearchIndex:
         self._job.start()
 
     def wait(self) -> None:
-        """Until Pagefind has written the index (before the folder it writes in is renamed into place)."""
-        if self._job is not None:
-            self._job.join()
+        """Until Pagefind has written the index (before the folder it writes in is renamed into place), or has run for
+        INDEX_TIMEOUT: a Pagefind that hangs must not hold an unattended rebuild's pages back (they are published
+        without the new index, and `publish` warns)."""
+        job = self._job
+        if job is None:
+            return
+        job.join(INDEX_TIMEOUT)
+        if job.is_alive():
+            job.stop()
+            job.error = RuntimeError(f"it did not finish within {INDEX_TIMEOUT:g} s and was stopped")
 
     def cancel(self) -> None:
         """The build failed: stop Pagefind (its half-made files go with the staging folder, or here)."""

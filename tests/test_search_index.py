@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -317,3 +318,25 @@ def test_a_build_that_fails_while_pagefind_runs_leaves_the_site_and_its_index(
         p.name for p in site_dir.root.glob(".output.staging*")
     ]
     assert leftovers == []
+
+
+def test_a_pagefind_that_hangs_is_stopped_and_the_site_published(
+    site_dir: SiteDir, build_site_fn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unattended rebuild must not wait for ever on the indexer: past INDEX_TIMEOUT Pagefind is killed, the pages
+    are published without a new index, and the build says so."""
+    import builder.search_index
+
+    hanging = site_dir.root / "hanging-pagefind"  # takes the service's messages and never answers
+    hanging.write_text("#!/bin/sh\nexec sleep 120\n")
+    hanging.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(hanging))
+    monkeypatch.setattr(builder.search_index, "INDEX_TIMEOUT", 1.0)
+    started = time.monotonic()
+    report = build_site_fn(site_dir)
+    assert time.monotonic() - started < 60
+    [warning] = [w for w in report.warnings if "search index was not made" in w]
+    assert "did not finish within 1 s" in warning
+    assert (site_dir.output / "index.html").is_file()
+    assert not (site_dir.output / INDEX_DIR).exists()
+    assert not list(site_dir.root.rglob(".pagefind*"))
