@@ -206,24 +206,23 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
         for run in runs:
             forget_state(run.cache_dir)
     searches = [_search_index(run, options.output_dir, writer.root) for run in runs]
+    indexes = [search for search in searches if search is not None]
     try:
         with phase("rendering and writing the site"):
             files = _write(site, runs, catalogs, ledgers, states, now, source.is_demo, theme, writer, report, searches)
-        with phase("making the search index"):
-            for search in searches:
-                if search is not None:
-                    search.wait()  # Pagefind writes in the folder that commit renames
+        if indexes:
+            with phase("making the search index"):
+                for index in indexes:
+                    index.wait()  # Pagefind writes in the folder that commit renames
         previous = None
         if all(state is not None for state in states):
             previous = [
                 run.edition.folder + name for run, st in zip(runs, states, strict=True) if st for name in st.files
             ]
-        own = [folder for search in searches if search is not None for folder in search.folders]
-        writer.commit(previous_files=previous, keep=own)
+        writer.commit(previous_files=previous, keep=[folder for index in indexes for folder in index.folders])
     except BaseException:
-        for search in searches:
-            if search is not None:
-                search.cancel()
+        for index in indexes:
+            index.cancel()
         writer.abort()
         raise
     clean = not (report.warnings or report.stale or source.is_demo)

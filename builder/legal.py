@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from .config import SiteConfig
-from .content import FRONT_MATTER, Site
+from .content import FRONT_MATTER, Site, language_matches
 from .errors import ConfigError
 from .textfile import read_utf8
 from .yamlsource import load_yaml_file
@@ -65,8 +65,8 @@ def _speaks_german(settings: SiteConfig) -> bool:
     if settings.editions:
         from .editions import editions_of
 
-        return any(e.lang.split("-")[0] == "de" for e in editions_of(settings))
-    return settings.lang.split("-")[0] == "de"
+        return any(language_matches("de", e.lang) for e in editions_of(settings))
+    return language_matches("de", settings.lang)
 
 
 def _country(settings: SiteConfig) -> str:
