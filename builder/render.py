@@ -264,7 +264,10 @@ class Renderer:
 
         env.globals["cache"] = cache
         nav = navigation(build.site)
-        self.globals = {
+        # What every page may show, as environment globals rather than render variables: the theme's macros are then
+        # imported without the page's context (`{% import "_macros.html" as m %}`), once per process instead of once
+        # a page, and still see them. A page's own variables (PageJob.context) override the defaults below.
+        env.globals |= {
             "site": site,
             "site_url": site.root_url,
             "lang": site.lang,
@@ -281,18 +284,19 @@ class Renderer:
             "structured_data": [],  # JSON-LD blocks beyond a template's own (breadcrumbs, the home page's WebSite)
             "alternates": [],  # (hreflang, URL) of this page in every edition of the site (editions.py), if any
             "guides": [],  # the guides a page links to (guides.py): featured ones on the home page, a category's own
+            "indexing": False,  # true only while the search block is rendered for the index (search_block)
         }
 
     def render(self, job: PageJob) -> bytes:
         return self._render(job.template, job)
 
     def search_block(self, job: PageJob) -> bytes | None:
-        """What the page's `data-pagefind-body` element will say (search_index.py), rendered on its own: the search
-        block template in the page's context, as the page includes it. None for a page whose template does not
-        include it."""
+        """What the site search indexes of the page (search_index.py): the search block template rendered on its own
+        in the page's context, with `indexing` set. None for a page whose template does not include it. The page
+        itself includes the block only to ask for the index: rendered there, it is empty."""
         if not self._includes_search_block(job.template):
             return None
-        return self._render(SEARCH_BLOCK, job)
+        return self._render(SEARCH_BLOCK, job, {"indexing": True})
 
     def _includes_search_block(self, template: str) -> bool:
         known = self._search_block_in.get(template)
@@ -300,10 +304,10 @@ class Renderer:
             known = self._search_block_in[template] = _references(self.env, template, SEARCH_BLOCK, set())
         return known
 
-    def _render(self, template_name: str, job: PageJob) -> bytes:
+    def _render(self, template_name: str, job: PageJob, extra: dict[str, Any] | None = None) -> bytes:
         try:
             template = self.env.get_template(template_name)
-            return template.render({**self.globals, **job.context}).encode("utf-8")
+            return template.render({**job.context, **extra} if extra else job.context).encode("utf-8")
         except TemplateError as exc:
             raise BuildError(describe_template_error(exc, self.theme, job)) from None
         except AffsiteError:

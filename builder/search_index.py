@@ -1,15 +1,16 @@
 """The site search: a Pagefind index of the pages that ask for it, made while the build writes them.
 
 What is indexed is chosen by the templates, not here: a page is in the index when its template includes the search
-block (the theme's `_search_body.html`: product pages, the first page of each category, the guides), a hidden
+block (the theme's `_search_body.html`: product pages, the first page of each category, the guides), a
 `data-pagefind-body` element with the page's text, its filters (category, condition, format, price band, shipping),
 its sort key (price) and the metadata the results show (photo, price and when it was fetched). Every other page is
-left out (home, Markdown pages, the guides list, the search page, ended listings, page 2+ of a category).
+left out (home, Markdown pages, the guides list, the search page, ended listings, page 2+ of a category). The block
+is rendered for the index only (Renderer.search_block), never into the published page.
 
-Pagefind is not asked to read the pages (about 0.7 ms a page: 10,000 pages of HTML parsed for a hidden element of a
-few hundred bytes), nor to wait for them. While the build's workers render the pages, the build's own process
-renders each page's search block on its own (the same template in the same context, so the same text), turns it
-into the record Pagefind would have read from the page (`page_record`), and hands the records to Pagefind's
+Pagefind is not asked to read the pages (about 0.7 ms a page: 10,000 pages of HTML parsed for an element of a few
+hundred bytes), nor to wait for them. While the build's workers render the pages, the build's own process renders
+each page's search block on its own (the template the page includes, in the page's context), turns it into the
+record Pagefind would have read from it (`page_record`), and hands the records to Pagefind's
 service (pagefind_service.py) on a thread: Pagefind, a process of its own, indexes on the core the workers leave
 free instead of after them. Its files go beside the pages, into the folder being written, and are swapped in once
 the pages are published: a visitor never gets half an index.
@@ -162,7 +163,7 @@ def _save(path: Path, output_dir: Path, document: dict[str, Any]) -> None:
 @dataclass(frozen=True)
 class Candidate:
     """A page that may be in the index: its path in the output, the digest of its inputs (state.py), and how to get
-    its search block (the page's `data-pagefind-body` element, rendered on its own; None when it has none)."""
+    its search block (its `data-pagefind-body` element, rendered on its own; None when it has none)."""
 
     path: str
     digest: str

@@ -153,14 +153,8 @@ class Foreign:
         return text
 
 
-# A guide's hidden search record repeats its prose with the markup flattened (so no longer a sentence of its
-# Markdown) and holds no text of the theme: the visible article is scanned instead.
-GUIDE_SEARCH_BODY = re.compile(r"<div data-pagefind-body hidden>(?:(?!</div>).)*kind:guide(?:(?!</div>).)*</div>", re.S)
-
-
 def page_texts(html: str) -> Iterator[tuple[str, str]]:
     """(where, text) for every text of a page a reader, a screen reader or a search engine gets."""
-    html = GUIDE_SEARCH_BODY.sub("", html)
     elements = parse(html)
     for e in elements:
         for attribute in TEXT_ATTRIBUTES:

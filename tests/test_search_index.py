@@ -7,7 +7,6 @@ import asyncio
 import gzip
 import json
 import os
-import re
 import shutil
 import time
 from datetime import timedelta
@@ -20,7 +19,7 @@ from conftest import NOW, SiteDir, item
 
 from builder.catalog.normalize import Money
 from builder.price_bands import price_band
-from builder.search_index import ENTRY, INDEX_DIR, page_record
+from builder.search_index import ENTRY, INDEX_DIR, RECORDS_NAME, page_record
 
 
 def _indexed_count(output: Path) -> int:
@@ -28,13 +27,14 @@ def _indexed_count(output: Path) -> int:
     return sum(language["page_count"] for language in entry["languages"].values())
 
 
-def _with_body(output: Path) -> set[str]:
-    """The pages that ask to be indexed (a data-pagefind-body element)."""
-    return {
-        p.relative_to(output).as_posix()
-        for p in output.rglob("*.html")
-        if INDEX_DIR not in p.parts and "data-pagefind-body" in p.read_text(encoding="utf-8")
-    }
+def _records(site: SiteDir) -> dict[str, Any]:
+    """The records the last index was made from, by page path (the build keeps them in its cache folder)."""
+    return dict(json.loads((site.root / ".cache" / RECORDS_NAME).read_text())["records"])
+
+
+def _with_body(site: SiteDir) -> set[str]:
+    """The pages in the index: those whose template includes the search block."""
+    return set(_records(site))
 
 
 def _fetched(site: SiteDir, when: Any) -> None:
@@ -48,7 +48,7 @@ def test_only_listings_and_the_first_page_of_each_category_are_indexed(site_dir:
     products = {p.relative_to(output).as_posix() for p in output.glob("p/*/index.html")}
     assert len(products) == 37  # 25 cameras, 12 lenses
     assert (output / "cameras/page/2/index.html").is_file()  # 10 a page: the cameras have three
-    assert _with_body(output) == products | {"cameras/index.html", "lenses/index.html"}
+    assert _with_body(site_dir) == products | {"cameras/index.html", "lenses/index.html"}
     assert _indexed_count(output) == len(products) + 2
     assert any(note.startswith("search: 39 pages indexed") for note in report.notes), report.notes
     # What a visitor would find is the bundle our script loads; Pagefind's own UIs are not published.
@@ -64,7 +64,7 @@ def test_an_ended_listing_leaves_the_index(site_dir: SiteDir, build_site_fn: Any
     build_site_fn(site_dir, NOW + timedelta(hours=1))
     [ended] = site_dir.output.glob("p/*-100000000025/index.html")
     assert '<meta name="robots" content="noindex">' in ended.read_text()
-    assert "data-pagefind-body" not in ended.read_text()
+    assert ended.relative_to(site_dir.output).as_posix() not in _with_body(site_dir)
     assert _indexed_count(site_dir.output) == before - 1
 
 
@@ -156,20 +156,19 @@ def test_price_bands_in_a_comma_decimal_language() -> None:
     assert price_band(Money(Decimal("75"), "EUR"), "de-DE") == "50\u00a0€ to 100\u00a0€"
 
 
-def _product_body(site: SiteDir) -> str:
-    page = next(site.output.glob("p/*/index.html")).read_text()
-    match = re.search(r"<div data-pagefind-body hidden>.*?</div>", page, re.S)
-    assert match is not None
-    return match.group(0)
+def _product_record(site: SiteDir) -> dict[str, Any]:
+    page = next(site.output.glob("p/*/index.html"))
+    assert "data-pagefind" not in page.read_text()  # the block is rendered for the index only
+    return dict(_records(site)[page.relative_to(site.output).as_posix()])
 
 
 def test_a_fresh_price_is_indexed_with_its_age(site_dir: SiteDir, build_site_fn: Any) -> None:
     _fetched(site_dir, NOW - timedelta(hours=1))
     build_site_fn(site_dir)
-    body = _product_body(site_dir)
-    assert 'data-pagefind-sort="price:' in body and 'data-pagefind-meta="amount:' in body
-    assert 'data-pagefind-meta="fetched:2026-11-22T08:00:00Z"' in body
-    assert 'data-pagefind-meta="max_age:21600"' in body
+    record = _product_record(site_dir)
+    assert "price" in record["sort"] and "amount" in record["meta"] and "price" in record["filters"]
+    assert record["meta"]["fetched"] == "2026-11-22T08:00:00Z"
+    assert record["meta"]["max_age"] == "21600"
     listings = json.loads((site_dir.output / "cameras" / "listings.json").read_text())["items"]
     assert all(isinstance(i["price"], float | int) for i in listings)
 
@@ -177,9 +176,9 @@ def test_a_fresh_price_is_indexed_with_its_age(site_dir: SiteDir, build_site_fn:
 def test_a_stale_price_is_in_neither_the_index_nor_the_category_json(site_dir: SiteDir, build_site_fn: Any) -> None:
     _fetched(site_dir, NOW - timedelta(hours=7))  # older than the 6 h freshness limit at build time
     build_site_fn(site_dir)
-    body = _product_body(site_dir)
-    assert "data-pagefind-sort" not in body and "amount:" not in body and 'filter="price' not in body
-    assert "fetched:2026-11-22T02:00:00Z" in body  # the age is still there
+    record = _product_record(site_dir)
+    assert record["sort"] == {} and "amount" not in record["meta"] and "price" not in record["filters"]
+    assert record["meta"]["fetched"] == "2026-11-22T02:00:00Z"  # the age is still there
     listings = json.loads((site_dir.output / "cameras" / "listings.json").read_text())["items"]
     assert len(listings) == 25 and all(i["price"] is None for i in listings)
     assert all("Check the current price on eBay" in i["html"] for i in listings)
@@ -261,9 +260,11 @@ def _fragments(index: Path) -> dict[str, dict[str, Any]]:
 def test_the_index_holds_what_pagefind_reads_from_the_pages_itself(
     site_dir: SiteDir, build_site_fn: Any, tmp_path: Path
 ) -> None:
-    """The records affsite gives Pagefind against Pagefind reading the same pages (as the build did before)."""
+    """The records affsite gives Pagefind against Pagefind reading the same pages (as the build did before), with
+    the search block rendered into the pages for Pagefind to read."""
     from pagefind.index import IndexConfig, PagefindIndex
 
+    site_dir.override("_search_body.html", "{% if not indexing %}", "{% if false %}")
     build_site_fn(site_dir)
 
     async def read_by_pagefind() -> None:
@@ -289,7 +290,7 @@ def test_a_page_template_without_the_search_block_keeps_its_pages_out(site_dir: 
     categories in the index (the build renders the block on its own only for templates that include it)."""
     site_dir.override("product.html", '{% include "_search_body.html" %}', "")
     report = build_site_fn(site_dir)
-    assert _with_body(site_dir.output) == {"cameras/index.html", "lenses/index.html"}
+    assert _with_body(site_dir) == {"cameras/index.html", "lenses/index.html"}
     assert _indexed_count(site_dir.output) == 2
     assert any(note.startswith("search: 2 pages indexed") for note in report.notes), report.notes
 

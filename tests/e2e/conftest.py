@@ -136,6 +136,7 @@ class Site:
     root: Path
     output: Path
     database: Path
+    cache: Path  # the preview build's cache folder (its state and search records)
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.database) as db:
@@ -164,7 +165,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, mail_sink: MailSink) -> Itera
     preview = running.preview
     assert preview.last is not None and preview.last.ok, preview.last
     try:
-        yield Site(running.url, root, preview.output_dir, preview.preview_dir / "endpoint.db")
+        yield Site(running.url, root, preview.output_dir, preview.preview_dir / "endpoint.db", preview.preview_dir)
     finally:
         running.stop()
 

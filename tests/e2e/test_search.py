@@ -1,6 +1,7 @@
 """Search and the category chips in a real Chromium, on the demo site served by `affsite serve` (with the site's
 CSP): type a query in the header, filter and sort the results; sort and filter a category page. The expected
-results are read from the built pages (what each listing's page says about itself), not written down here."""
+results are read from what the build indexed of each listing's page (the records it keeps in its cache folder,
+as the page's search block says them), not written down here."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.htmlquery import parse
+from builder.search_index import RECORDS_NAME
 
 from .conftest import AXE, Site, Visit
 
@@ -26,23 +26,24 @@ pytestmark = pytest.mark.e2e
 @dataclass(frozen=True)
 class Listing:
     title: str
-    text: str  # what the search indexes of it: its page's data-pagefind-body
+    text: str  # what the search indexes of it: its page's search block
     condition: str
     amount: Decimal | None
+    fetched: str
 
 
-def listings(output: Path) -> list[Listing]:
-    """Every product page's own account of itself: its title, condition and price (as its page shows them)."""
+def listings(site: Site) -> list[Listing]:
+    """Every listing page's account of itself in the index: its title, text, condition and price, as its search
+    block said them (the build's records in its cache folder; ended listings are not in it)."""
+    records = json.loads((site.cache / RECORDS_NAME).read_text())["records"]
     found = []
-    for page in sorted(output.glob("p/*/index.html")):
-        elements = parse(page.read_bytes())
-        body = next((e for e in elements if "data-pagefind-body" in e.attrs), None)
-        if body is None:
-            continue  # an ended listing
-        title = next(e.text for e in elements if e.tag == "h1")
-        condition = next((e.text for e in elements if e.attrs.get("data-pagefind-filter") == "condition"), "")
-        price = next((e.attrs["data-pagefind-sort"] for e in elements if "data-pagefind-sort" in e.attrs), None)
-        found.append(Listing(title, body.text, condition, Decimal(price.removeprefix("price:")) if price else None))
+    for path, record in sorted(records.items()):
+        if not path.startswith("p/"):
+            continue  # a category or a guide
+        price = record["sort"].get("price")
+        condition = record["filters"].get("condition", [""])[0]
+        amount = Decimal(price) if price else None
+        found.append(Listing(record["meta"]["title"], record["content"], condition, amount, record["meta"]["fetched"]))
     return found
 
 
@@ -76,7 +77,7 @@ def amount(text: str) -> Decimal:
 
 
 def test_search_from_the_header_then_filter_and_sort(site: Site, visit: Visit) -> None:
-    all_listings = listings(site.output)
+    all_listings = listings(site)
     word = query_word(all_listings)
     found = matching(all_listings, word)
     page = visit.page
@@ -112,11 +113,10 @@ def test_search_from_the_header_then_filter_and_sort(site: Site, visit: Visit) -
 
 
 def test_search_results_hide_a_price_older_than_the_limit(site: Site, visit: Visit) -> None:
-    all_listings = listings(site.output)
+    all_listings = listings(site)
     word = query_word(all_listings)
-    fetched = re.search(r"fetched:([0-9TZ:-]+)", (next(site.output.glob("p/*/index.html"))).read_text())
-    assert fetched is not None
-    later = datetime.fromisoformat(fetched.group(1).replace("Z", "+00:00")) + timedelta(hours=7)
+    fetched = all_listings[0].fetched
+    later = datetime.fromisoformat(fetched.replace("Z", "+00:00")) + timedelta(hours=7)
     visit.page.clock.set_fixed_time(later)
     visit.page.goto(f"{site.url}/search/?q={word}")
     visit.page.locator(".search-result").first.wait_for()
@@ -173,7 +173,7 @@ def test_search_page_with_results_and_filters_has_no_accessibility_violations(
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm install --prefix tests/e2e` (.ci/run does)")
     visit = new_visit(bypass_csp=True)  # axe is injected as an inline script
-    word = query_word(listings(site.output))
+    word = query_word(listings(site))
     visit.page.goto(f"{site.url}/search/?q={word}")
     visit.page.locator(".search-result").first.wait_for()
     visit.page.add_script_tag(path=str(AXE))
