@@ -170,3 +170,10 @@ def language_name(tag: str) -> str:
     locale = babel_locale(tag)
     name = locale.get_language_name(locale) or tag
     return name[:1].upper() + name[1:]
+
+
+def language_name_in_text(tag: str) -> str:
+    """A language in its own words as a sentence of that language writes it: `de-DE` -> "Deutsch", `fr-BE` ->
+    "français" (CLDR's form: French, Italian, Spanish and Polish write the names of languages in lower case)."""
+    locale = babel_locale(tag)
+    return locale.get_language_name(locale) or tag

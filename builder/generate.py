@@ -46,6 +46,7 @@ from .render import (
     template_digests,
 )
 from .report import BuildReport
+from .script_texts import edition_hint
 from .search_index import Candidate, SearchIndex, is_candidate
 from .search_page import SearchPage
 from .state import BuildState, FileRecord, page_digest
@@ -231,6 +232,10 @@ def write_planned(
     build, env, catalogs, theme = planned.build, planned.env, planned.catalogs, planned.theme
     i18n.activate(catalogs)  # Python texts in this edition's language, here and in the forked workers
     alternates = alternates or {}
+    # The offer of another edition speaks that edition's language: its texts per language of the alternates, looked
+    # up once here (before the workers fork), and an input of every page that links other editions.
+    langs = sorted({lang for links in alternates.values() for lang, _ in links} - {"x-default"})
+    hints = {lang: edition_hint(theme, lang) for lang in langs}
     jobs = planned.jobs
     pages = [*jobs, planned.feed]
     templates = template_digests(env)
@@ -245,7 +250,8 @@ def write_planned(
         links = alternates.get(job.path)
         if links:
             job.context["alternates"] = links
-        inputs = [*job.inputs, repr(links)] if links else job.inputs
+            job.context["edition_hints"] = hints
+        inputs = [*job.inputs, repr(links), repr(hints)] if links else job.inputs
         digest = page_digest(templates.get(job.template, "missing"), settings, job.path, inputs)
         if search is not None and is_candidate(job.path):
             candidates.append(Candidate(job.path, digest, functools.partial(planned.renderer.search_block, job)))

@@ -8,7 +8,8 @@ looked up most specific first: `de-CH` reads `de_CH` when it exists, else `de`.
 
 Templates call `_()`, `gettext`, `ngettext` and `{% trans %}`; Python code imports `gettext`/`ngettext` from here,
 which read the catalog `activate` installed for the build. A text without a translation is shown in English (the
-msgid); the build lists those texts in one grouped warning (`missing_messages`).
+msgid); the build lists those texts in one grouped warning (`missing_messages`). The few texts a page shows to a
+reader of another language (the offer of another edition) are looked up in that language's catalog (`gettext_in`).
 
 Extraction, for whoever adds or rewords texts (docs/editing.md, "Adding a language"):
     uv run pybabel extract -F babel.cfg -o builder/theme/locales/messages.pot --sort-output --omit-header -c Translators: --ignore-dirs '.*' .
@@ -192,6 +193,7 @@ def check_language(root: Path, settings: SiteConfig, theme: Theme) -> list[str]:
 _active: NullTranslations = NullTranslations()
 _active_catalogs: Catalogs | None = None
 _asked: set[str] = set()  # texts asked for by Python code that the active catalog lacks
+_others: dict[tuple[tuple[Path, ...], str], Catalogs] = {}  # other languages' catalogs (`gettext_in`), per build
 
 
 def activate(catalogs: Catalogs) -> None:
@@ -199,6 +201,7 @@ def activate(catalogs: Catalogs) -> None:
     _active = catalogs.translations
     _active_catalogs = catalogs
     _asked.clear()
+    _others.clear()  # read again on the next build: a catalog may have been edited since (`affsite serve`)
 
 
 def deactivate() -> None:
@@ -207,6 +210,7 @@ def deactivate() -> None:
     _active = NullTranslations()
     _active_catalogs = None
     _asked.clear()
+    _others.clear()
 
 
 def gettext(message: str) -> str:
@@ -219,6 +223,23 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if _active_catalogs is not None and not _active_catalogs.has(singular):
         _asked.add(singular)
     return _active.ngettext(singular, plural, n)
+
+
+def gettext_in(theme: Theme, lang: str, message: str) -> str:
+    """`message` in another language than the build's: for the few texts a page shows to a reader of another
+    language (the offer of another edition, in that edition's language).
+
+    In the build's own language it is `gettext` (a missing text is reported as any other). Another language's
+    catalogs are the same files on the same search path (`load_catalogs`: the site's over the theme's, `de_CH` before
+    `de`), compiled once per build (until the next `activate`; asked for before the render workers fork, they share
+    them). A language without a catalog, or a text its catalog lacks, is in English, as everywhere else."""
+    if _active_catalogs is not None and _active_catalogs.lang == lang:
+        return gettext(message)
+    key = (theme.dirs, lang)
+    catalogs = _others.get(key)
+    if catalogs is None:
+        catalogs = _others[key] = load_catalogs(theme, lang)
+    return catalogs.translations.gettext(message)
 
 
 def N_(message: str) -> str:

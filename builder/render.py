@@ -283,6 +283,7 @@ class Renderer:
             "og_image": "",  # the picture shown when a page is shared (og:image, twitter:card)
             "structured_data": [],  # JSON-LD blocks beyond a template's own (breadcrumbs, the home page's WebSite)
             "alternates": [],  # (hreflang, URL) of this page in every edition of the site (editions.py), if any
+            "edition_hints": {},  # per language of those editions, the offer of it in that language (script_texts.py)
             "guides": [],  # the guides a page links to (guides.py): featured ones on the home page, a category's own
             "indexing": False,  # true only while the search block is rendered for the index (search_block)
         }

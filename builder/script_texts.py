@@ -1,20 +1,26 @@
-"""The texts the theme's scripts show (site.js, filters.js, search.js), in the site's language.
+"""The texts the theme's scripts show (site.js, filters.js, search.js), in the site's language; and those of
+editions.js's offer of another edition, in that edition's language (`edition_hint`).
 
-base.html puts them in every page as one JSON object (`<script type="application/json" id="affsite-messages">`),
-which the scripts read with JSON.parse: data, not code, so the CSP needs no inline script, and the texts are in the
-same catalog as the templates' (extracted from here). `%(name)s` placeholders are filled in by the scripts, numbers
-formatted by the browser (Intl.NumberFormat). A text with a number in it has its plural forms by CLDR plural
-category ("one", "few", "other", ...), which is what the browser's Intl.PluralRules answers for a number.
+base.html puts them in every page as one JSON object (`<script type="application/json" id="affsite-messages">`; the
+offer's on each edition's `<link rel="alternate">`), which the scripts read with JSON.parse: data, not code, so the
+CSP needs no inline script, and the texts are in the same catalog as the templates' (extracted from here).
+`%(name)s` placeholders are filled in by the scripts, numbers formatted by the browser (Intl.NumberFormat). A text
+with a number in it has its plural forms by CLDR plural category ("one", "few", "other", ...), which is what the
+browser's Intl.PluralRules answers for a number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
-from .formatting import babel_locale
+from .formatting import babel_locale, language_name_in_text
+from .i18n import N_, gettext_in, ngettext
 from .i18n import gettext as _
-from .i18n import ngettext
+
+if TYPE_CHECKING:
+    from .themes import Theme
 
 Forms = dict[str, str]  # a text with a number: its plural forms by CLDR category
 Texts = dict[str, str | Forms]
@@ -133,3 +139,22 @@ def _search(plural: Plural) -> Texts:
 
 
 _SCRIPTS: dict[str, Callable[[Plural], Texts]] = {"filters": _filters, "search": _search}
+
+# The offer of another edition (editions.js) is shown to a visitor whose browser prefers that edition's language to
+# the page's: its texts are in the language of the edition it offers, not the page's (`edition_hint`).
+# Translators: a bar offering the page in another language, shown only to readers of that language: so it is
+# always in the language it names. %(language)s is your language's own name, a link ("Deutsch", "français").
+EDITION_OFFER = N_("This page is also available in %(language)s.")
+# Translators: the button that closes the offer of another language (the browser remembers it).
+EDITION_DISMISS = N_("No thanks")
+
+
+def edition_hint(theme: Theme, lang: str) -> dict[str, str]:
+    """The texts of the offer of an edition in language `lang`, in that language: its name as a sentence writes it,
+    the sentence (editions.js puts the name, linked, where `%(language)s` is) and the dismiss button's text. base.html
+    puts them on the edition's `<link rel="alternate">`: data, not code (the CSP)."""
+    return {
+        "label": language_name_in_text(lang),
+        "offer": gettext_in(theme, lang, EDITION_OFFER),
+        "dismiss": gettext_in(theme, lang, EDITION_DISMISS),
+    }

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from builder import i18n
 from builder.editions import Edition, EditionWriter, fair_shares, lang_matches
 from builder.marketplaces import MARKETPLACES
 from builder.output import SiteWriter
+from builder.script_texts import edition_hint
+from builder.themes import THEME_DIR, Theme
 
 US = Edition("us", MARKETPLACES["EBAY_US"], "en-US", "/")
 DE = Edition("de", MARKETPLACES["EBAY_DE"], "de-DE", "/de/")
@@ -72,3 +75,30 @@ def test_an_editions_pages_link_inside_it_except_to_what_all_share(tmp_path: Pat
 )
 def test_which_editions_a_page_or_guide_belongs_to(lang: str | None, edition: Edition, belongs: bool) -> None:
     assert lang_matches(lang, edition, US) is belongs
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence", "dismiss"),
+    [
+        ("en-US", "This page is also available in English.", "No thanks"),
+        ("de-DE", "Diese Seite gibt es auch auf Deutsch.", "Nein, danke"),
+        ("de-AT", "Diese Seite gibt es auch auf Deutsch.", "Nein, danke"),
+        ("fr-FR", "Cette page existe aussi en français.", "Non merci"),
+        ("it-IT", "Questa pagina è disponibile anche in italiano.", "No, grazie"),
+        ("es-ES", "Esta página también está disponible en español.", "No, gracias"),
+        ("nl-NL", "Deze pagina is ook beschikbaar in het Nederlands.", "Nee, bedankt"),
+        ("pl-PL", "Ta strona jest dostępna także w języku: polski.", "Nie, dziękuję"),
+        ("sv-SE", "This page is also available in svenska.", "No thanks"),  # no catalog: English, as everywhere
+    ],
+)
+def test_the_offer_of_an_edition_is_in_its_own_language_whatever_the_builds(
+    lang: str, sentence: str, dismiss: str
+) -> None:
+    """The offer as editions.js writes it (the name where the placeholder is), asked for by an English build and by a
+    German one: the words are the offered edition's, never the page's."""
+    theme = Theme(Path(), (THEME_DIR,))
+    for build in ("en-US", "de-DE"):
+        i18n.activate(i18n.load_catalogs(theme, build))
+        hint = edition_hint(theme, lang)
+        assert hint["offer"].replace("%(language)s", hint["label"]) == sentence
+        assert hint["dismiss"] == dismiss

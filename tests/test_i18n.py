@@ -178,3 +178,52 @@ def test_an_english_site_may_reword_the_themes_texts(site_dir: SiteDir, build_si
     assert text_of(site_dir.output / "404.html", "h1") == ["Nothing to see here"]
     assert "Page 1 of 3" in (site_dir.output / "cameras/index.html").read_text(encoding="utf-8")
     assert not [w for w in report.warnings if "translation" in w or "catalog" in w]  # English: no warnings
+
+
+# --- a text in another language than the build's (the offer of another edition) -------------------------------------
+
+THEME = Theme(REPO, (THEME_DIR,))
+
+
+def test_a_text_in_another_language_comes_from_that_languages_catalog() -> None:
+    i18n.activate(i18n.load_catalogs(THEME, "en-US"))  # an English build, asking for the German edition's words
+    assert i18n.gettext_in(THEME, "de-DE", "No thanks") == "Nein, danke"
+    assert i18n.gettext_in(THEME, "de-CH", "No thanks") == "Nein, danke"  # the language's catalog for its regions
+    assert i18n.gettext_in(THEME, "pl-PL", "No thanks") == "Nie, dziękuję"
+    assert i18n.gettext("No thanks") == "No thanks"  # the build's own language is unchanged
+    i18n.deactivate()
+    assert i18n.gettext_in(THEME, "fr-FR", "No thanks") == "Non merci"  # with no build active too
+
+
+def test_a_missing_language_or_text_in_another_language_is_english() -> None:
+    i18n.activate(i18n.load_catalogs(THEME, "de-DE"))
+    assert i18n.gettext_in(THEME, "sv-SE", "No thanks") == "No thanks"  # no catalog for Swedish
+    assert i18n.gettext_in(THEME, "en-GB", "No thanks") == "No thanks"  # English needs none
+    assert i18n.gettext_in(THEME, "fr-FR", "Not a text of the theme") == "Not a text of the theme"
+
+
+def test_a_text_in_the_builds_own_language_is_looked_up_and_reported_as_any_other() -> None:
+    from builder.render import make_environment
+
+    catalogs = i18n.load_catalogs(THEME, "de-DE")
+    env = make_environment(THEME)
+    i18n.install(env, catalogs)
+    assert i18n.gettext_in(THEME, "de-DE", "No thanks") == "Nein, danke"
+    assert i18n.gettext_in(THEME, "de-DE", "Not a text of the theme") == "Not a text of the theme"
+    assert i18n.missing_messages(env, catalogs, []) == ["Not a text of the theme"]  # in the build's one warning
+
+
+def test_another_languages_catalog_is_the_sites_over_the_themes_and_read_again_by_the_next_build(
+    tmp_path: Path,
+) -> None:
+    po = tmp_path / "templates/locales/de/LC_MESSAGES/messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(SITE_PO.replace("Page not found", "No thanks").format(text="Lieber nicht"), encoding="utf-8")
+    theme = Theme.of_site(tmp_path)
+    i18n.activate(i18n.load_catalogs(theme, "en-US"))
+    assert i18n.gettext_in(theme, "de-DE", "No thanks") == "Lieber nicht"
+    assert i18n.gettext_in(theme, "de-DE", "Page not found") == "Seite nicht gefunden"  # the theme's under it
+    po.write_text(SITE_PO.replace("Page not found", "No thanks").format(text="Nein"), encoding="utf-8")
+    assert i18n.gettext_in(theme, "de-DE", "No thanks") == "Lieber nicht"  # read once per build
+    i18n.activate(i18n.load_catalogs(theme, "en-US"))  # the next build (`affsite serve` after an edit)
+    assert i18n.gettext_in(theme, "de-DE", "No thanks") == "Nein"

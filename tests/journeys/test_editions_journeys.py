@@ -113,6 +113,29 @@ def test_hreflang_alternates_are_reciprocal_and_resolve(demo_output: Path) -> No
     assert not alternates_of(next((demo_output / "de" / "p").glob("*/index.html")))
 
 
+def offers_of(page: Path) -> dict[str, tuple[str, str, str]]:
+    links = select(parse(page.read_bytes()), "link", rel="alternate")
+    return {
+        link.attrs["hreflang"]: (link.attrs["data-label"], link.attrs["data-offer"], link.attrs["data-dismiss"])
+        for link in links
+        if "data-label" in link.attrs
+    }
+
+
+def test_each_alternate_carries_the_offer_of_its_edition_in_its_language(demo_output: Path) -> None:
+    # For editions.js: the offer of an edition is read by someone who prefers its language, whatever the page's.
+    english = ("English", "This page is also available in %(language)s.", "No thanks")
+    german = ("Deutsch", "Diese Seite gibt es auch auf %(language)s.", "Nein, danke")
+    for page in (
+        demo_output / "index.html",
+        demo_output / "de" / "index.html",
+        demo_output / "de/headphones/index.html",
+    ):
+        assert offers_of(page) == {"en-US": english, "de-DE": german}, page
+        [hint] = select(parse(page.read_bytes()), "aside", class_="edition-hint")
+        assert "hidden" in hint.attrs and not hint.text.strip()  # filled in by the script, in the offer's language
+
+
 def test_the_sitemaps_list_the_alternates_and_robots_names_both(demo_output: Path) -> None:
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     for sitemap, base in (
@@ -159,6 +182,16 @@ def test_a_second_build_with_nothing_changed_writes_nothing(tmp_path: Path) -> N
     assert third.returncode == 0, third.stderr
     assert "<h1>Kopfhörer und In-Ears</h1>" in (root / "output/de/headphones/index.html").read_text()
     assert (root / "output/headphones/index.html").is_file() and (root / "output/index.html").is_file()
+    # The German words of the offer are on the US pages too (it is offered there in German): a site catalog that
+    # rewords them re-renders those pages.
+    po = root / "templates/locales/de/LC_MESSAGES/messages.po"
+    po.parent.mkdir(parents=True)
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+    po.write_text(header + 'msgid "No thanks"\nmsgstr "Lieber nicht"\n', encoding="utf-8")
+    fourth = affsite("build", cwd=root)
+    assert fourth.returncode == 0, fourth.stderr
+    assert offers_of(root / "output/index.html")["de-DE"][2] == "Lieber nicht"
+    assert offers_of(root / "output/de/index.html")["de-DE"][2] == "Lieber nicht"
 
 
 def test_a_failed_build_leaves_every_edition_as_it_was(tmp_path: Path) -> None:

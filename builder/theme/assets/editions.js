@@ -1,7 +1,9 @@
 /* affsite: the offer of another edition of the site (site.yaml `editions`), for a visitor whose browser prefers its
-   language. The page lists its editions as <link rel="alternate" hreflang> (their names in data-label); this script
-   compares them with navigator.languages, never redirects, and remembers a "No thanks" in localStorage only (no
-   cookie). Without script, or with storage off, nothing is remembered and the page is as it is. */
+   language. The page lists its editions as <link rel="alternate" hreflang>, each with the offer's texts in that
+   edition's own language (data-label: its name; data-offer: the sentence, the name where "%(language)s" is;
+   data-dismiss: the button), since the visitor it is shown to reads that language, not necessarily the page's. This
+   script compares them with navigator.languages, never redirects, and remembers a "No thanks" in localStorage only
+   (no cookie). Without script, or with storage off, nothing is remembered and the page is as it is. */
 (function () {
   "use strict";
   var hint = document.querySelector("[data-edition-hint]");
@@ -11,12 +13,21 @@
     if (window.localStorage.getItem(KEY) === "no") return;
   } catch (e) { /* storage off: the offer is shown, a "No thanks" lasts for this page only */ }
 
+  var PLACE = "%(language)s";
+
   function primary(tag) { return tag.toLowerCase().split("-")[0]; }
 
   var current = (document.documentElement.lang || "").toLowerCase();
   var editions = [];
   document.querySelectorAll('link[rel="alternate"][hreflang][data-label]').forEach(function (link) {
-    editions.push({ lang: link.getAttribute("hreflang").toLowerCase(), href: link.href, label: link.getAttribute("data-label") });
+    editions.push({
+      tag: link.getAttribute("hreflang"),  // as written (de-DE), for the offer's lang; lower case to compare
+      lang: link.getAttribute("hreflang").toLowerCase(),
+      href: link.href,
+      label: link.getAttribute("data-label"),
+      offer: link.getAttribute("data-offer") || PLACE,
+      dismiss: link.getAttribute("data-dismiss") || ""
+    });
   });
   var wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
 
@@ -37,13 +48,27 @@
   var edition = pick();
   if (!edition) return;
   var link = hint.querySelector("[data-hint-link]");
+  var text = hint.querySelector("[data-hint-text]");
+  var button = hint.querySelector("[data-hint-dismiss]");
   var target = new URL(edition.href);
   link.href = target.pathname + target.search;  // on this origin: the preview and staging copies link their own
   link.textContent = edition.label;
-  link.setAttribute("lang", edition.lang);
-  link.setAttribute("hreflang", edition.lang);
+  link.setAttribute("hreflang", edition.tag);
+  if (text) {
+    // The sentence with the linked name in its place, as text nodes: the catalog's words are never parsed as HTML.
+    var sentence = edition.offer.indexOf(PLACE) < 0 ? edition.offer + " " + PLACE : edition.offer;
+    var at = sentence.indexOf(PLACE);
+    text.textContent = "";
+    text.appendChild(document.createTextNode(sentence.slice(0, at)));
+    text.appendChild(link);
+    text.appendChild(document.createTextNode(sentence.slice(at + PLACE.length)));
+    if (edition.dismiss) button.textContent = edition.dismiss;
+    hint.setAttribute("lang", edition.tag);  // the whole offer is in that language: screen readers switch voice
+  } else {
+    link.setAttribute("lang", edition.tag);  // a site's own base.html from before: its sentence, the page's words
+  }
   hint.hidden = false;
-  hint.querySelector("[data-hint-dismiss]").addEventListener("click", function () {
+  button.addEventListener("click", function () {
     hint.hidden = true;
     try { window.localStorage.setItem(KEY, "no"); } catch (e) { /* storage off: hidden on this page only */ }
   });
