@@ -185,6 +185,9 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
         catalog.withheld = run.found.withheld
         catalogs.append(catalog)
         ledgers.append(ledger)
+    if len(runs) > 1:
+        for run in runs:  # before merging: each edition's report has its own figures
+            run.report.editions = {run.edition.key: run.report.products}
     for run in runs[1:]:
         report.merge(run.report, run.edition.key)
         run.report = report  # what follows (rendering, the search index) reports into the build's report
@@ -365,6 +368,7 @@ def _unchanged_report(
         last = json.loads((options.cache_dir / REPORT_NAME).read_bytes())
         report.categories, report.products = int(last["categories"]), int(last["products"])
         report.dropped = {str(k): int(v) for k, v in last["dropped"].items()}
+        report.editions = {str(k): int(v) for k, v in last.get("editions", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # the figures are only informative; the site itself is known to be intact
     files = [name for state in states for name in state.files]

@@ -1,4 +1,5 @@
-"""editions.py: the budget split between editions, the links an edition's pages get, which pages an edition has."""
+"""editions.py: the budget split between editions, the links an edition's pages get, which pages an edition has;
+the build summary of a site with editions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from builder.editions import Edition, EditionWriter, fair_shares, lang_matches
 from builder.marketplaces import MARKETPLACES
 from builder.output import SiteWriter
+from builder.report import BuildReport
 
 US = Edition("us", MARKETPLACES["EBAY_US"], "en-US", "/")
 DE = Edition("de", MARKETPLACES["EBAY_DE"], "de-DE", "/de/")
@@ -72,3 +74,18 @@ def test_an_editions_pages_link_inside_it_except_to_what_all_share(tmp_path: Pat
 )
 def test_which_editions_a_page_or_guide_belongs_to(lang: str | None, edition: Edition, belongs: bool) -> None:
     assert lang_matches(lang, edition, US) is belongs
+
+
+def test_the_summary_counts_the_categories_of_the_site_once_and_products_per_edition() -> None:
+    """Two editions of the same 4 categories are a site of 4 categories, not 8; each edition has its own listings."""
+    us = BuildReport(categories=4, products=10, pages=30, editions={"us": 10})
+    de = BuildReport(categories=4, products=7, pages=20, editions={"de": 7})
+    de.warn("products have no image", "123")
+    us.merge(de, "de")
+    assert (us.categories, us.products, us.pages) == (4, 17, 50)
+    lines = us.lines()
+    assert lines[0].startswith("built 50 pages from : 4 categories, 17 products (")
+    assert lines[1] == "2 editions, each with the 4 categories: us 10 products, de 7 products"
+    assert "warning: products have no image: de/123" in lines
+    # A site without editions reads as it always did: no line about editions.
+    assert not BuildReport(categories=4, products=10).lines()[1:]

@@ -91,6 +91,17 @@ def test_the_build_report_names_the_edition_of_each_search_index(demo_output: Pa
     assert re.search(r"^search: \d+ pages indexed in [\d.]+s \(/de/\)$", said, re.M), said
 
 
+def test_the_build_report_counts_the_sites_categories_once(demo_output: Path) -> None:
+    """The demo site has six categories, published in both editions: the summary says six, not twelve."""
+    said = (demo_output.parent / "build-said.txt").read_text(encoding="utf-8")
+    built = re.search(r"^built (\d+) pages from .*: (\d+) categories, (\d+) products \(", said, re.M)
+    assert built is not None and built[2] == "6", said
+    each = re.search(r"^2 editions, each with the 6 categories: us (\d+) products, de (\d+) products$", said, re.M)
+    assert each is not None, said
+    assert int(each[1]) + int(each[2]) == int(built[3])
+    assert int(each[2]) == len(list((demo_output / "de" / "p").glob("*/index.html")))
+
+
 def test_hreflang_alternates_are_reciprocal_and_resolve(demo_output: Path) -> None:
     pages = sorted(demo_output.rglob("*.html"))
     with_alternates = 0
