@@ -36,6 +36,7 @@ from .outputlock import output_lock
 from .progress import phase
 from .publish import NO_LISTINGS, STRICT_MAX_STALE, Assessment, assess, check, parse_share
 from .report import BuildReport
+from .retired import edition_cache, find_retired, keep_folders, remove_retired
 from .search_index import INDEX_DIR, SearchIndex, index_present
 from .state import BuildState, FileRecord, forget_state, load_state, save_state, state_key
 from .themes import Theme
@@ -167,7 +168,10 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
         for edition, edition_site, share in budgeted_sites(site, source, now)
     ]
     report.source = source.description  # a live source names itself once loaded
-    if all(run.unchanged for run in runs):
+    # Editions the site no longer has (or whose path changed): their folders go once the new site is committed.
+    editions = [run.edition for run in runs]
+    retired = find_retired(options.cache_dir, options.output_dir, editions)
+    if all(run.unchanged for run in runs) and not retired:
         return _unchanged_report(report, [run.previous for run in runs if run.previous], options, started)
 
     # Imported here, not at the top: a rebuild with nothing to do never loads Jinja or the renderer (a fifth of
@@ -185,6 +189,9 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
         catalog.withheld = run.found.withheld
         catalogs.append(catalog)
         ledgers.append(ledger)
+    if len(runs) > 1:
+        for run in runs:  # before merging: each edition's report has its own figures
+            run.report.editions = {run.edition.key: run.report.products}
     for run in runs[1:]:
         report.merge(run.report, run.edition.key)
         run.report = report  # what follows (rendering, the search index) reports into the build's report
@@ -219,13 +226,16 @@ def _build(site: Site, source: CatalogSource, options: BuildOptions, now: dateti
             previous = [
                 run.edition.folder + name for run, st in zip(runs, states, strict=True) if st for name in st.files
             ]
-        writer.commit(previous_files=previous, keep=[folder for index in indexes for folder in index.folders])
+        index_folders = [folder for index in indexes for folder in index.folders]
+        writer.commit(previous_files=previous, keep=index_folders + keep_folders(retired, editions))
     except BaseException:
         for index in indexes:
             index.cancel()
         writer.abort()
         raise
     clean = not (report.warnings or report.stale or source.is_demo)
+    # Before the states are saved: a moved edition's old state is what names the files of its old folder.
+    remove_retired(retired, options.output_dir, writer.present, set(index_folders), report)
     for run, ledger, written, search in zip(runs, ledgers, files, searches, strict=True):
         if search is None:  # search turned off: its index goes too
             shutil.rmtree(_folder(options.output_dir, run) / INDEX_DIR, ignore_errors=True)
@@ -278,7 +288,7 @@ def _load_edition(
     report.affected.extend(found.lines())
     report.alerts.extend(a for a in result.alerts if a not in report.alerts)
     inputs = inputs_digest(site, result, theme, campaign, source.is_demo)
-    cache_dir = options.cache_dir / "editions" / edition.key if edition.folder else options.cache_dir
+    cache_dir = edition_cache(options.cache_dir, edition)
     output_dir = options.output_dir / edition.folder if edition.folder else options.output_dir
     run = _Edition(
         edition,
@@ -365,6 +375,7 @@ def _unchanged_report(
         last = json.loads((options.cache_dir / REPORT_NAME).read_bytes())
         report.categories, report.products = int(last["categories"]), int(last["products"])
         report.dropped = {str(k): int(v) for k, v in last["dropped"].items()}
+        report.editions = {str(k): int(v) for k, v in last.get("editions", {}).items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # the figures are only informative; the site itself is known to be intact
     files = [name for state in states for name in state.files]

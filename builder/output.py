@@ -152,7 +152,7 @@ class SiteWriter:
                 continue
             except IsADirectoryError:
                 shutil.rmtree(path, ignore_errors=True)
-            _remove_empty_parents(path.parent, self.root)
+            remove_empty_parents(path.parent, self.root)
 
     def abort(self) -> None:
         if not self.in_place:
@@ -173,7 +173,8 @@ class SiteWriter:
         return found
 
 
-def _remove_empty_parents(directory: Path, root: Path) -> None:
+def remove_empty_parents(directory: Path, root: Path) -> None:
+    """Remove `directory` and its parents up to (not including) `root` while they are empty."""
     while directory != root and root in directory.parents:
         try:
             directory.rmdir()

@@ -18,7 +18,10 @@ class BuildReport:
     source: str = ""
     demo: bool = False
     categories: int = 0
+    """The site's categories. Every edition has them all (editions.py), so they are counted once, not per edition."""
     products: int = 0
+    editions: dict[str, int] = field(default_factory=dict)
+    """A site with editions: each edition's products, by key, the edition at / first (empty without editions)."""
     pages: int = 0
     written: int = 0
     unchanged: int = 0
@@ -45,6 +48,9 @@ class BuildReport:
             f"built {self.pages} pages from {self.source}: {self.categories} categories, {self.products} products "
             f"({self.written} files written, {self.unchanged} unchanged) in {self.seconds:.2f}s"
         ]
+        if self.editions:
+            each = ", ".join(f"{key} {products} products" for key, products in self.editions.items())
+            out.append(f"{len(self.editions)} editions, each with the {self.categories} categories: {each}")
         if self.dropped:
             reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.dropped.items(), key=lambda kv: -kv[1]))
             out.append(f"left out {sum(self.dropped.values())} listings: {reasons}")
@@ -63,8 +69,12 @@ class BuildReport:
         return out
 
     def merge(self, other: BuildReport, edition: str) -> None:
-        """Add another edition's report to this one, its examples and categories named `<edition>/<slug>`."""
-        self.categories += other.categories
+        """Add another edition's report to this one, its examples and categories named `<edition>/<slug>`.
+
+        Products, pages and listings left out add up (each edition has its own); the categories do not: they are the
+        site's, which every edition publishes, so two editions of 4 categories are a site of 4 categories."""
+        self.categories = max(self.categories, other.categories)
+        self.editions.update(other.editions)
         self.products += other.products
         self.pages += other.pages
         self.rendered += other.rendered

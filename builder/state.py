@@ -119,6 +119,24 @@ def load_state(cache_dir: Path, key: str) -> BuildState | None:
     return BuildState(key, files, str(inputs), valid, clean=document.get("clean") is True)
 
 
+def written_files(cache_dir: Path) -> tuple[Path, list[str]] | None:
+    """The output folder the saved state is for and the files it says that build wrote there, whatever version of
+    affsite made it (unlike `load_state`): what an edition the site no longer has left behind, to delete it. None
+    without a readable state."""
+    try:
+        document = orjson.loads((cache_dir / STATE_NAME).read_bytes())
+        version, _, rest = str(document["key"]).partition(":")
+        output = rest.partition(":")[2]  # the key is `version:code version:output folder` (state_key)
+        files = document["files"]
+        if version != str(STATE_VERSION) or not output or not isinstance(files, dict):
+            return None
+        return Path(output), [str(relative) for relative in files]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        if not isinstance(exc, FileNotFoundError):
+            log.warning("could not read the build state in %s: %s", cache_dir, exc)
+        return None
+
+
 def save_state(cache_dir: Path, state: BuildState) -> None:
     document = {
         "key": state.key,

@@ -1,4 +1,5 @@
-"""editions.py: the budget split between editions, the links an edition's pages get, which pages an edition has."""
+"""editions.py: the budget split between editions, the links an edition's pages get, which pages an edition has;
+the build summary of a site with editions; what an edition the site no longer has leaves behind (retired.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from builder import i18n
 from builder.editions import Edition, EditionWriter, fair_shares, lang_matches
 from builder.marketplaces import MARKETPLACES
 from builder.output import SiteWriter
+from builder.report import BuildReport
+from builder.retired import find_retired, remove_retired
 from builder.script_texts import edition_hint
+from builder.state import BuildState, FileRecord, save_state, state_key
 from builder.themes import THEME_DIR, Theme
 
 US = Edition("us", MARKETPLACES["EBAY_US"], "en-US", "/")
@@ -102,3 +106,73 @@ def test_the_offer_of_an_edition_is_in_its_own_language_whatever_the_builds(
         hint = edition_hint(theme, lang)
         assert hint["offer"].replace("%(language)s", hint["label"]) == sentence
         assert hint["dismiss"] == dismiss
+
+
+def test_the_summary_counts_the_categories_of_the_site_once_and_products_per_edition() -> None:
+    """Two editions of the same 4 categories are a site of 4 categories, not 8; each edition has its own listings."""
+    us = BuildReport(categories=4, products=10, pages=30, editions={"us": 10})
+    de = BuildReport(categories=4, products=7, pages=20, editions={"de": 7})
+    de.warn("products have no image", "123")
+    us.merge(de, "de")
+    assert (us.categories, us.products, us.pages) == (4, 17, 50)
+    lines = us.lines()
+    assert lines[0].startswith("built 50 pages from : 4 categories, 17 products (")
+    assert lines[1] == "2 editions, each with the 4 categories: us 10 products, de 7 products"
+    assert "warning: products have no image: de/123" in lines
+    # A site without editions reads as it always did: no line about editions.
+    assert not BuildReport(categories=4, products=10).lines()[1:]
+
+
+def built(cache: Path, output: Path, key: str, folder: str, files: list[str]) -> None:
+    """As a build of edition `key` into `output/<folder>` leaves it: its files, and its state in the cache."""
+    for name in files:
+        (output / folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (output / folder / name).write_text(name)
+    records = {name: FileRecord("", 1, 1) for name in files}
+    save_state(cache / "editions" / key, BuildState(state_key(output / folder), records))
+
+
+def test_a_removed_editions_folder_taken_by_another_edition_keeps_what_that_one_wrote(tmp_path: Path) -> None:
+    cache, output = tmp_path / ".cache", tmp_path / "output"
+    built(cache, output, "de", "de", ["index.html", "p/x-1/index.html"])
+    (output / "de/pagefind").mkdir()  # its search index (Pagefind's files are in no state), now germany's
+    (output / "de/pagefind/pagefind.js").write_text("")
+    for made in ("de/.pagefind.new-2/x.js", "de/.pagefind.new-1/x.js", "de/p/.index.html.affsite-new"):
+        (output / made).parent.mkdir(parents=True, exist_ok=True)
+        (output / made).write_text("")  # the index germany's build is making, and what a killed build left
+    built(cache, output, "at", "at", ["index.html"])  # still an edition, at the same path
+    germany = Edition("germany", MARKETPLACES["EBAY_DE"], "de-DE", "/de/")  # the new edition at /de/
+    (retired,) = find_retired(cache, output, [US, germany, AT])
+    assert (retired.key, retired.folder, retired.moved_to) == ("de", "de/", None)
+    report = BuildReport()
+    remove_retired([retired], output, {"de/index.html"}, {"de/pagefind", "de/.pagefind.new-2"}, report)
+    assert (output / "de/index.html").is_file() and (output / "de/pagefind/pagefind.js").is_file()  # germany's
+    assert (output / "de/.pagefind.new-2/x.js").is_file() and not (output / "de/.pagefind.new-1").exists()
+    assert not (output / "de/p").exists() and not (cache / "editions/de").exists()
+    assert (output / "at/index.html").is_file() and (cache / "editions/at").is_dir()
+    assert report.notes == [
+        "edition de is no longer in site.yaml: 1 file(s) deleted from /de/ (its pages and search index) and its "
+        "folder in the cache"
+    ]
+    assert not report.warnings
+
+
+def test_a_removed_edition_without_a_state_or_built_elsewhere_loses_its_cache_and_says_what_stays(
+    tmp_path: Path,
+) -> None:
+    cache, output = tmp_path / ".cache", tmp_path / "output"
+    (cache / "editions/fr").mkdir(parents=True)  # no state: which files it wrote is not known
+    (cache / "editions/fr/listings.json").write_text("{}")
+    built(cache, tmp_path / "elsewhere", "it", "it", ["index.html"])  # built into another output folder
+    built(cache, tmp_path / "elsewhere", "de", "de", ["index.html"])  # a current edition's build elsewhere
+    report = BuildReport()
+    retired = find_retired(cache, output, [US, DE])
+    assert [r.key for r in retired] == ["fr", "it"]
+    remove_retired(retired, output, set(), set(), report)
+    assert sorted(p.name for p in (cache / "editions").iterdir()) == ["de"]
+    assert (tmp_path / "elsewhere/it/index.html").is_file()  # never outside this build's output folder
+    said = list(report.warnings)
+    assert said[0].startswith("edition fr is no longer in site.yaml: no build state says which files it wrote")
+    assert said[1].startswith(f"edition it is no longer in site.yaml: it was last built into {tmp_path}/elsewhere/it")
+    assert all(message.endswith("; its folder in the cache was deleted") for message in said)
+    assert find_retired(cache, tmp_path / "elsewhere", [US, DE]) == []  # nothing left to do there

@@ -91,6 +91,17 @@ def test_the_build_report_names_the_edition_of_each_search_index(demo_output: Pa
     assert re.search(r"^search: \d+ pages indexed in [\d.]+s \(/de/\)$", said, re.M), said
 
 
+def test_the_build_report_counts_the_sites_categories_once(demo_output: Path) -> None:
+    """The demo site has six categories, published in both editions: the summary says six, not twelve."""
+    said = (demo_output.parent / "build-said.txt").read_text(encoding="utf-8")
+    built = re.search(r"^built (\d+) pages from .*: (\d+) categories, (\d+) products \(", said, re.M)
+    assert built is not None and built[2] == "6", said
+    each = re.search(r"^2 editions, each with the 6 categories: us (\d+) products, de (\d+) products$", said, re.M)
+    assert each is not None, said
+    assert int(each[1]) + int(each[2]) == int(built[3])
+    assert int(each[2]) == len(list((demo_output / "de" / "p").glob("*/index.html")))
+
+
 def test_hreflang_alternates_are_reciprocal_and_resolve(demo_output: Path) -> None:
     pages = sorted(demo_output.rglob("*.html"))
     with_alternates = 0
@@ -218,6 +229,115 @@ def test_check_names_a_price_range_in_the_wrong_currency_with_file_and_line(tmp_
         "add editions.de.min_price"
     ) in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def drop_the_german_edition(root: Path, *, all_editions: bool = False) -> None:
+    """Take `de` out of site.yaml (with `all_editions`, the whole `editions:` block: a site for one marketplace again)
+    and the categories' `editions.de` overrides with it (`affsite check` refuses overrides for an edition site.yaml
+    does not declare)."""
+    settings = (root / "site.yaml").read_text()
+    cut = settings.index("# Editions:" if all_editions else "  de:\n")
+    (root / "site.yaml").write_text(settings[:cut])
+    for path in (root / "content/categories").glob("*.yaml"):
+        text = path.read_text()
+        if "\neditions:\n" in text:
+            text = text[: text.index("\neditions:\n") + 1]
+            path.write_text(re.sub(r"(?m)^#.*\n\Z", "", text))
+
+
+def assert_the_english_site_alone(root: Path) -> None:
+    """The edition at / complete, and nothing at the root naming /de/ any more."""
+    output = root / "output"
+    assert (output / "index.html").is_file() and (output / "pagefind" / "pagefind-entry.json").is_file()
+    assert len(list((output / "p").glob("*/index.html"))) > 100
+    assert "/de/" not in (output / "index.html").read_text()  # no language alternates or hint towards it
+    for shared in ("sitemap.xml", "robots.txt", "_redirects", "affsite-manifest.json"):
+        assert "/de/" not in (output / shared).read_text(), shared
+    assert '"edition"' not in (output / "affsite-manifest.json").read_text()
+
+
+@pytest.mark.parametrize("all_editions", [False, True], ids=["de-taken-out", "no-editions-any-more"])
+def test_a_removed_edition_leaves_nothing_in_the_output_or_the_cache(tmp_path: Path, all_editions: bool) -> None:
+    root = copy_demo_site(tmp_path)
+    first = affsite("build", cwd=root)
+    assert first.returncode == 0, first.stderr
+    assert (root / "output/de/index.html").is_file() and (root / "output/de/pagefind/pagefind-entry.json").is_file()
+    assert (root / ".cache/editions/de/build-state.json").is_file()
+    files = sum(1 for path in (root / "output/de").rglob("*") if path.is_file())
+    drop_the_german_edition(root, all_editions=all_editions)
+    again = affsite("build", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert not (root / "output/de").exists()  # pages, feed, sitemap, search index: all of it
+    assert not (root / ".cache/editions").exists()  # the state, the ledger, the search records
+    assert (
+        f"edition de is no longer in site.yaml: {files} file(s) deleted from /de/ (its pages and search index) "
+        "and its folder in the cache"
+    ) in again.stdout.splitlines()
+    warnings = [line for line in again.stdout.splitlines() if line.startswith("warning:")]
+    assert all("products have no image" in line for line in warnings), warnings  # (the demo catalog's)
+    assert_the_english_site_alone(root)
+
+
+def test_a_removed_editions_files_go_after_a_first_build_into_an_empty_output_folder(tmp_path: Path) -> None:
+    """A rebuild through a staging folder (the output folder gone, the cache kept: a CI checkout with its cache
+    restored) deletes the removed edition's cache too."""
+    root = copy_demo_site(tmp_path)
+    assert affsite("build", cwd=root).returncode == 0
+    shutil.rmtree(root / "output")
+    drop_the_german_edition(root)
+    again = affsite("build", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert not (root / "output/de").exists() and not (root / ".cache/editions").exists()
+    assert "edition de is no longer in site.yaml: 0 file(s) deleted from /de/" in again.stdout
+    assert_the_english_site_alone(root)
+
+
+def test_a_file_no_build_wrote_survives_its_editions_removal_with_a_warning(tmp_path: Path) -> None:
+    root = copy_demo_site(tmp_path)
+    assert affsite("build", cwd=root).returncode == 0
+    (root / "output/de/google1234.html").write_text("google-site-verification: google1234.html")
+    (root / "output/de/p/notes").mkdir()
+    (root / "output/de/p/notes/todo.txt").write_text("mine")
+    drop_the_german_edition(root)
+    # A build that fails deletes nothing: the German edition stays published as it was, its cache too.
+    before = {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()}
+    (root / "templates" / "page.html").write_text("{% extends 'base.html' %}{% block main %}{{ 1 / 0 }}{% endblock %}")
+    failed = affsite("build", cwd=root)
+    assert failed.returncode == 1 and "page.html" in failed.stderr
+    assert {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()} == before
+    assert (root / ".cache/editions/de/build-state.json").is_file()
+    (root / "templates" / "page.html").unlink()
+    again = affsite("build", cwd=root)
+    assert again.returncode == 0, again.stderr
+    left = sorted(p.relative_to(root / "output").as_posix() for p in (root / "output/de").rglob("*") if p.is_file())
+    assert left == ["de/google1234.html", "de/p/notes/todo.txt"]
+    assert not (root / "output/de/pagefind").exists() and not (root / ".cache/editions/de").exists()
+    assert re.search(
+        r"^warning: 2 × edition de is gone from /de/, but files there that no build wrote were kept \(delete them by "
+        r"hand if they should go\): de/google1234\.html, de/p/notes/todo\.txt$",
+        again.stdout,
+        re.M,
+    ), again.stdout
+    assert "edition de is no longer in site.yaml: " in again.stdout
+    assert_the_english_site_alone(root)
+
+
+def test_an_edition_given_another_path_leaves_nothing_at_the_old_one(tmp_path: Path) -> None:
+    root = copy_demo_site(tmp_path)
+    assert affsite("build", cwd=root).returncode == 0
+    (root / "output/de/mine.txt").write_text("mine")
+    settings = root / "site.yaml"
+    settings.write_text(settings.read_text().replace("path: /de/", "path: /deutsch/"))
+    again = affsite("build", cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in (root / "output/de").iterdir()] == ["mine.txt"]  # the owner's file, and nothing else
+    assert "edition de moved from /de/ to /deutsch/: " in again.stdout
+    assert "de/mine.txt" in again.stdout  # said in a warning
+    german = (root / "output/deutsch/index.html").read_text()
+    assert '<html lang="de-DE">' in german and 'href="/deutsch/' in german and 'href="/de/' not in german
+    assert (root / "output/deutsch/pagefind/pagefind-entry.json").is_file()
+    assert (root / ".cache/editions/de/build-state.json").is_file()  # still the edition's cache, for its new path
+    assert "/de/" not in (root / "output/robots.txt").read_text() + (root / "output/_redirects").read_text()
 
 
 @pytest.mark.parametrize(
