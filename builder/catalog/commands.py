@@ -85,13 +85,32 @@ def _help(parser: argparse.ArgumentParser) -> int:
 def _load(args: argparse.Namespace) -> tuple[Config, Path]:
     """The content's requests as a build makes them: the categories' and the guides' (so `cache prune` keeps the
     entries guides use)."""
+    configs, cache_dir = _load_editions(args)
+    return configs[0], cache_dir
+
+
+def _load_editions(args: argparse.Namespace) -> tuple[list[Config], Path]:
+    """What each edition of the site asks eBay (editions.py; one for a site without editions, the edition at /
+    first): every edition's answers are in the one cache, under keys of their own (marketplace, currency)."""
     from ..content import load_site
-    from ..guide_data import prepare
+    from ..editions import data_config, editions_of, site_for
 
     root = args.root.resolve()
-    config = prepare(load_site(root)).config
-    cache_dir = (args.cache_dir or root / config.site.cache_dir).resolve()
-    return config, cache_dir
+    site = load_site(root)
+    configs = [data_config(site_for(site, edition)) for edition in editions_of(site.config.site)]
+    cache_dir = (args.cache_dir or root / configs[0].site.cache_dir).resolve()
+    return configs, cache_dir
+
+
+def _used_keys(configs: list[Config], cache_dir: Path) -> set[str]:
+    """The cache keys of every request a build of the site makes, in every edition."""
+    from ..secret import Secret
+    from .credentials import Credentials
+    from .live import LiveCatalog
+
+    # Keys need no credentials: a placeholder keyset never leaves this process.
+    catalog = LiveCatalog(Credentials(Secret(""), Secret("")), cache_dir)
+    return set().union(*(catalog.request_keys(config) for config in configs))
 
 
 def _run_budget(args: argparse.Namespace) -> int:
@@ -126,17 +145,13 @@ def _run_budget(args: argparse.Namespace) -> int:
 def _run_prune(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from ..secret import Secret
     from .budget import Ledger
     from .cache import ResponseCache, format_size
-    from .credentials import Credentials
-    from .live import LiveCatalog
     from .lock import cache_lock
 
-    config, cache_dir = _load(args)
+    configs, cache_dir = _load_editions(args)
     now = clock.now()
-    # Keys need no credentials: a placeholder keyset never leaves this process.
-    used = LiveCatalog(Credentials(Secret(""), Secret("")), cache_dir).request_keys(config)
+    used = _used_keys(configs, cache_dir)
     cache = ResponseCache(cache_dir)
     older_than = timedelta(hours=args.older_than)
     if args.dry_run:
@@ -163,17 +178,14 @@ def _run_prune(args: argparse.Namespace) -> int:
 
 def _run_info(args: argparse.Namespace) -> int:
 
-    from ..secret import Secret
     from .cache import ResponseCache
-    from .credentials import Credentials
-    from .live import LiveCatalog
     from .plan import format_age
 
-    config, cache_dir = _load(args)
+    configs, cache_dir = _load_editions(args)
     now = clock.now()
     cache = ResponseCache(cache_dir)
     stats = cache.stats()
-    used = LiveCatalog(Credentials(Secret(""), Secret("")), cache_dir).request_keys(config)
+    used = _used_keys(configs, cache_dir)
     present = {path.stem for path in cache.files()}
     print(f"eBay cache {cache_dir}: {stats.describe()}")
     if stats.oldest and stats.newest:

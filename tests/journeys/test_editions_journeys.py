@@ -433,6 +433,25 @@ def test_a_live_build_calls_each_marketplace_for_its_own_edition(tmp_path: Path,
     assert US_ROTATION in us_page and "customid=de-" not in us_page
 
 
+def test_cache_prune_keeps_every_editions_answers(tmp_path: Path, ebay: FakeEbay) -> None:
+    """`affsite cache prune` after a live build: the German edition's answers (other keys: marketplace, currency) are
+    in use too, so none is deleted, and the next build's cache hits make no call to eBay."""
+    root = two_edition_site(tmp_path)
+    assert affsite("build", "--live", cwd=root, env=live_env(ebay)).returncode == 0
+    cached = sorted(p.name for p in (root / ".cache").rglob("*.json") if p.parent.name != "editions")
+    info = affsite("cache", "info", cwd=root, env=live_env(ebay))
+    assert info.returncode == 0, info.stderr
+    assert "6 of the 6 requests the content needs are cached; 0 entries are unused" in info.stdout
+    pruned = affsite("cache", "prune", cwd=root, env=live_env(ebay))
+    assert pruned.returncode == 0, pruned.stderr
+    assert "deleted 0 cached eBay answer(s)" in pruned.stdout, pruned.stdout
+    assert sorted(p.name for p in (root / ".cache").rglob("*.json") if p.parent.name != "editions") == cached
+    calls = len(ebay.searches)
+    again = affsite("build", "--live", "--only-expired", cwd=root, env=live_env(ebay))
+    assert again.returncode == 0, again.stderr
+    assert len(ebay.searches) == calls  # every edition answered from the cache
+
+
 def test_the_plan_shows_each_editions_calls_within_one_budget(tmp_path: Path, ebay: FakeEbay) -> None:
     root = two_edition_site(tmp_path, budget=4)  # six calls wanted, four allowed: two each, not four and none
     run = affsite("build", "--plan", cwd=root, env=live_env(ebay))
