@@ -51,7 +51,8 @@ class Retired:
     files: list[str]
     """What its last build wrote there, relative to the folder."""
     cache_dir: Path | None
-    """Its folder in the cache, to delete; None when the edition is still built (its path changed)."""
+    """Its folder in the cache, to delete; None when the edition is still built at another folder (whose cache
+    stays its own). An edition now served at / keeps its data in the cache folder itself: its old one goes."""
     moved_to: str | None = None
     """The edition's path now, when it is still built."""
     built_into: Path | None = None
@@ -61,7 +62,7 @@ class Retired:
 def find_retired(cache_dir: Path, output_dir: Path, editions: list[Edition]) -> list[Retired]:
     """The editions whose folder in `output_dir` this build does not write (`editions` are the site's now), found
     by their folders in the cache: a key site.yaml no longer has, or an edition last built at another path."""
-    current = {edition.key: edition for edition in editions if edition.folder}
+    current = {edition.key: edition for edition in editions}
     try:
         caches = sorted(path for path in (cache_dir / EDITIONS_DIR).iterdir() if path.is_dir())
     except OSError:
@@ -76,23 +77,27 @@ def find_retired(cache_dir: Path, output_dir: Path, editions: list[Edition]) -> 
                 found.append(Retired(cache.name, None, [], cache))
             continue
         built_into, files = written
-        if edition is not None and built_into == (output_dir / edition.folder).resolve():
+        if edition is not None and edition.folder and built_into == (output_dir / edition.folder).resolve():
             continue  # still built where it was
         folder = _folder_in(built_into, output)
         if edition is None:
             found.append(Retired(cache.name, folder, files, cache, built_into=None if folder else built_into))
+        elif not edition.folder:
+            # Now served at /: its state, ledger and search records are the cache folder's own from now on
+            # (edition_cache), so its folder under editions/ goes with the files of its old path.
+            found.append(Retired(cache.name, folder, files, cache, moved_to=edition.path))
         elif folder is not None:  # (an edition built into another output folder: nothing of it is here)
             found.append(Retired(cache.name, folder, files, None, moved_to=edition.path))
     return found
 
 
 def _folder_in(built_into: Path, output: Path) -> str | None:
-    """`de/` for an edition's folder right inside the output folder; None for anywhere else."""
-    try:
-        relative = built_into.relative_to(output).as_posix()
-    except ValueError:
+    """`de/` for an edition's folder right inside the output folder; None for anywhere else (a state naming the output
+    folder itself, its parent or a folder elsewhere: whatever a state file says, nothing outside the output goes)."""
+    built_into = built_into.resolve()
+    if built_into.parent != output or built_into.name in ("", ".", ".."):
         return None
-    return f"{relative}/" if relative not in ("", ".") and "/" not in relative else None
+    return f"{built_into.name}/"
 
 
 def keep_folders(retired: list[Retired], editions: list[Edition]) -> list[str]:
@@ -111,9 +116,11 @@ def remove_retired(
         where = f"/{edition.folder}" if edition.folder is not None else ""
         deleted = _delete_files(edition, output_dir, present, indexes, report) if edition.folder is not None else 0
         if edition.moved_to is not None:
+            moved = f"edition {edition.key} moved from {where} to {edition.moved_to}"
+            cache = edition.cache_dir is not None and _delete_cache(edition.cache_dir, report, moved)
             report.notes.append(
-                f"edition {edition.key} moved from {where} to {edition.moved_to}: {deleted} file(s) "
-                f"deleted from {where}"
+                f"{moved}: {deleted} file(s) deleted from {where}"
+                + ("; its old folder in the cache too" if cache else "")
             )
             continue
         gone = f"edition {edition.key} is no longer in site.yaml"

@@ -176,3 +176,34 @@ def test_a_removed_edition_without_a_state_or_built_elsewhere_loses_its_cache_an
     assert said[1].startswith(f"edition it is no longer in site.yaml: it was last built into {tmp_path}/elsewhere/it")
     assert all(message.endswith("; its folder in the cache was deleted") for message in said)
     assert find_retired(cache, tmp_path / "elsewhere", [US, DE]) == []  # nothing left to do there
+
+
+def test_an_edition_moved_to_the_root_leaves_its_old_folder_and_its_old_cache(tmp_path: Path) -> None:
+    """`de` served at / now (and `us` at /us/): its old /de/ pages go, and so does `editions/de/`, since the
+    edition at / keeps its state and ledger in the cache folder itself. It is said as a move, not a removal."""
+    cache, output = tmp_path / ".cache", tmp_path / "output"
+    built(cache, output, "de", "de", ["index.html", "p/x-1/index.html"])
+    de_at_root = Edition("de", MARKETPLACES["EBAY_DE"], "de-DE", "/")
+    us_moved = Edition("us", MARKETPLACES["EBAY_US"], "en-US", "/us/")
+    (retired,) = find_retired(cache, output, [de_at_root, us_moved])
+    assert (retired.key, retired.folder, retired.moved_to) == ("de", "de/", "/")
+    report = BuildReport()
+    remove_retired([retired], output, {"index.html"}, set(), report)
+    assert not (output / "de").exists() and not (cache / "editions/de").exists()
+    assert report.notes == [
+        "edition de moved from /de/ to /: 2 file(s) deleted from /de/; its old folder in the cache too"
+    ]
+
+
+def test_a_state_naming_a_folder_outside_the_output_deletes_nothing_there(tmp_path: Path) -> None:
+    """A tampered or hand-edited state whose output folder is the output's parent: nothing outside the output goes."""
+    cache, output = tmp_path / ".cache", tmp_path / "output"
+    output.mkdir()
+    (tmp_path / "precious.txt").write_text("keep")
+    records = {"precious.txt": FileRecord("", 1, 1)}
+    tampered = state_key(output) + "/.."  # as a hand-edited file may say it: not resolved
+    save_state(cache / "editions" / "fr", BuildState(tampered, records))
+    (retired,) = find_retired(cache, output, [US])
+    assert retired.folder is None
+    remove_retired([retired], output, set(), set(), BuildReport())
+    assert (tmp_path / "precious.txt").read_text() == "keep"
