@@ -431,7 +431,17 @@ HUGO_CARD = """<li class="card">
 </li>
 """.replace("NO_PHOTO", NO_PHOTO_SVG)
 
-HUGO_PAGE = """{{ define "og_type" }}product{{ end }}
+# What Pagefind indexes of a listing page: the block the theme's _search_body.html renders for affsite's index, in
+# the page, as a Hugo site would give it to Pagefind (which then indexes only the pages that have one).
+HUGO_SEARCH_BLOCK = """<div data-pagefind-body hidden>
+<h2 data-pagefind-meta="title">{{ .Title }}</h2>
+<p>{{ .Title }} · <span data-pagefind-filter="category">{{ .Parent.Title }}</span>{{ with .Params.condition }} · <span data-pagefind-filter="condition">{{ . }}</span>{{ end }}
+ · <span data-pagefind-filter="format">{{ if .Params.auction }}Auction{{ else }}Buy It Now{{ end }}</span>
+{{ if .Params.free }} · <span data-pagefind-filter="shipping">Free shipping</span>{{ end }}</p><span data-pagefind-meta="kind:listing"></span><span data-pagefind-meta="fetched:{{ .Params.fetched }}"></span><span data-pagefind-meta="max_age:{{ .Params.max_age }}"></span>
+{{ with .Params.thumb }}<span data-pagefind-meta="image:{{ . }}"></span>{{ end }}<span data-pagefind-filter="price:{{ .Params.band }}" data-pagefind-sort="price:{{ .Params.amount }}" data-pagefind-meta="amount:{{ .Params.amount }}"></span><span data-pagefind-meta="currency:{{ .Params.currency }}"></span></div>"""
+
+HUGO_PAGE = (
+    """{{ define "og_type" }}product{{ end }}
 {{ define "head" }}<script type="application/ld+json">{{ .Params.jsonld | jsonify | safeJS }}</script>
 <script type="application/ld+json">{{ .Params.crumbs | jsonify | safeJS }}</script>
 {{ end }}
@@ -455,19 +465,28 @@ HUGO_PAGE = """{{ define "og_type" }}product{{ end }}
     DISCLOSURE
   </div>
 </article>
+SEARCH_BLOCK
 <section class="related" aria-labelledby="related">
   <h2 id="related">More in {{ .Parent.Title }}</h2>
   <ul class="grid">
 {{ range first 4 (complement (slice .) (first 5 .Parent.Pages)) }}{{ partialCached "card.html" . .Path }}{{ end }}</ul>
 </section>
 {{ end }}
-""".replace("NO_PHOTO", NO_PHOTO_SVG).replace("DISCLOSURE", DISCLOSURE)
+""".replace("NO_PHOTO", NO_PHOTO_SVG)
+    .replace("DISCLOSURE", DISCLOSURE)
+    .replace("SEARCH_BLOCK", HUGO_SEARCH_BLOCK)
+)
 
 HUGO_SECTION = """{{ define "main" }}
 <nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/">Home</a> › <span aria-current="page">{{ .Title }}</span></nav>
 {{ $pager := .Paginate .Pages }}
 <h1>{{ .Title }}{{ if gt $pager.TotalPages 1 }} <small>page {{ $pager.PageNumber }} of {{ $pager.TotalPages }}</small>{{ end }}</h1>
 DISCLOSURE
+{{ if eq $pager.PageNumber 1 }}<div data-pagefind-body hidden>
+<h2 data-pagefind-meta="title">{{ .Title }}</h2>
+<p>Current {{ .Title }} listings on eBay.</p>
+<span data-pagefind-meta="kind:category"></span>
+</div>{{ end }}
 <div class="sort-filter" data-listings="{{ .RelPermalink }}listings.json"></div>
 <script src="/assets/filters.js" defer></script>
 <p class="count">{{ len .Pages }} listings</p>
@@ -505,6 +524,7 @@ def make_hugo_site(directory: Path, root: Path, catalog: Path) -> int:
     from builder.formatting import format_datetime, format_money, format_percentage, iso
     from builder.generate import normalize_catalog
     from builder.present import bids, buy_text, condition_label, country_name, format_text, price_label, seller_rating
+    from builder.price_bands import band_label, band_of
     from builder.render import _product_description, breadcrumb_json_ld, image_size, product_json_ld, srcset
     from builder.report import BuildReport
     from builder.script_texts import script_texts
@@ -544,6 +564,9 @@ def make_hugo_site(directory: Path, root: Path, catalog: Path) -> int:
                     "og_image": image,
                     "price": money(p.price),
                     "amount": float(p.price.amount),
+                    "currency": p.price.currency,
+                    "band": band_label(band_of(p.price.amount), p.price.currency, lang),
+                    "thumb": image_size(image, 225) if image else "",
                     "label": price_label(p) or "",
                     "was": money(p.original_price) if p.original_price else "",
                     "off": format_percentage(p.discount_percent, lang) if p.discount_percent else "",
@@ -752,11 +775,11 @@ def run_all(work: Path, items: int, growth: list[int]) -> tuple[list[str], list[
     # each is reported.
     hugo_runs, searched_runs, full_runs, nochange_runs, plain_runs = [], [], [], [], []
     for round_number in range(ROUNDS):
-        plain_runs.append(affsite_full_build("full build without search", plain, catalog))
         hugo_first = round_number % 2 == 0
         if hugo_first:
             hugo_runs.append(hugo_build("hugo", hugo_dir))
             searched_runs.append(hugo_with_search_build("hugo + pagefind", hugo_dir))
+        plain_runs.append(affsite_full_build("full build without search", plain, catalog))
         full_runs.append(affsite_full_build("full", site, catalog))
         nochange_runs.append(affsite_build("no change", site, catalog, output))
         if not hugo_first:
@@ -879,7 +902,8 @@ def record(table: list[str]) -> None:
             f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
             "",
             f"Machine: {machine()}.",
-            "Command: `python bench/build_bench.py` (10,000 items over 50 categories; Hugo on the same products).",
+            f"Command: `python bench/build_bench.py{''.join(' ' + a for a in sys.argv[1:])}` (over 50 categories; "
+            "Hugo on the same products).",
             "",
             *table,
             "",

@@ -231,8 +231,8 @@ def gettext_in(theme: Theme, lang: str, message: str) -> str:
 
     In the build's own language it is `gettext` (a missing text is reported as any other). Another language's
     catalogs are the same files on the same search path (`load_catalogs`: the site's over the theme's, `de_CH` before
-    `de`), compiled once per build (until the next `activate`; asked for before the render workers fork, they share
-    them). A language without a catalog, or a text its catalog lacks, is in English, as everywhere else."""
+    `de`), compiled once per edition's build (until the next `activate`; asked for before the render workers fork,
+    they share them). A language without a catalog, or a text its catalog lacks, is in English, as everywhere else."""
     if _active_catalogs is not None and _active_catalogs.lang == lang:
         return gettext(message)
     key = (theme.dirs, lang)

@@ -266,7 +266,8 @@ class Renderer:
         nav = navigation(build.site)
         # What every page may show, as environment globals rather than render variables: the theme's macros are then
         # imported without the page's context (`{% import "_macros.html" as m %}`), once per process instead of once
-        # a page, and still see them. A page's own variables (PageJob.context) override the defaults below.
+        # a page, and still see them. A page's own variables (PageJob.context) override the defaults below in the
+        # page's templates; a macro imported without context sees the defaults only (docs/editing.md).
         env.globals |= {
             "site": site,
             "site_url": site.root_url,

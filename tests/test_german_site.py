@@ -30,6 +30,7 @@ from conftest import REPO
 from demo_copy import single_marketplace
 from htmlquery import parse, select
 
+from builder.search_index import RECORDS_NAME
 from builder.themes import THEME_DIR
 
 DEMO_CATALOG = REPO / "builder/demo_catalog"
@@ -214,6 +215,14 @@ def english_left(output: Path, foreign: Foreign) -> list[str]:
     for where, text in feed_texts((output / "feed.xml").read_text(encoding="utf-8")):
         for match in pattern.finditer(foreign.remove(text)):
             found.append(f"feed.xml: {where}: {match.group()!r} in {text!r}")
+    # What the site search shows and filters by (the search block, rendered for the index only): the build's records.
+    records = json.loads((output.parent / ".cache" / RECORDS_NAME).read_text(encoding="utf-8"))["records"]
+    for path, record in sorted(records.items()):
+        if record["meta"].get("kind") == "guide":
+            continue  # a guide's prose, its markup flattened: its visible article is scanned instead
+        for text in [record["content"], *strings_of(record["filters"]), *strings_of(record["meta"])]:
+            for match in pattern.finditer(foreign.remove(text)):
+                found.append(f"search record of {path}: {match.group()!r} in {text!r}")
     return found
 
 

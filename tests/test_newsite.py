@@ -70,7 +70,8 @@ def test_new_then_build_in_the_new_folder(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stderr
     built = affsite("build", cwd=site)
     assert built.returncode == 0, built.stderr
-    assert "4 categories" in built.stdout  # its two categories in each of the demo's two editions (us, de)
+    assert "2 categories" in built.stdout  # the site's two categories, counted once ...
+    assert "2 editions, each with the 2 categories" in built.stdout  # ... and published by each of its editions
     assert (site / "output/de/headphones/index.html").is_file()
     for page in ("index.html", "headphones/index.html", "mirrorless-cameras/index.html", "about/index.html"):
         assert (site / "output" / page).is_file(), page

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import html
 import json
 import os
+import re
 import shutil
 import time
 from datetime import timedelta
@@ -55,6 +57,24 @@ def test_only_listings_and_the_first_page_of_each_category_are_indexed(site_dir:
     assert (output / INDEX_DIR / "pagefind.js").is_file()
     assert not (output / INDEX_DIR / "pagefind-ui.js").exists()
     assert not list(output.glob(f".{INDEX_DIR}*")), "the index is built beside the output and swapped in"
+
+
+def test_each_record_says_what_its_page_shows(site_dir: SiteDir, build_site_fn: Any) -> None:
+    """The block is rendered for the index only, so the records are checked against the pages themselves: a
+    listing's title (its h1), its condition (its Condition fact) and its price (the JSON-LD Offer) as the page says."""
+    build_site_fn(site_dir)
+    records = _records(site_dir)
+    pages = sorted(site_dir.output.glob("p/*/index.html"))
+    assert len(pages) == 37
+    for page in pages:
+        text = page.read_text()
+        record = records[page.relative_to(site_dir.output).as_posix()]
+        title = re.search(r'<h1 class="product-title">(.*?)</h1>', text)
+        assert title is not None and record["meta"]["title"] == html.unescape(title.group(1)), page
+        condition = re.search(r"<dt>Condition</dt><dd>(.*?)</dd>", text)
+        assert record["filters"].get("condition") == ([html.unescape(condition.group(1))] if condition else None)
+        offer = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', text)[0])["offers"]
+        assert record["sort"]["price"] == offer["price"] and record["meta"]["currency"] == offer["priceCurrency"]
 
 
 def test_an_ended_listing_leaves_the_index(site_dir: SiteDir, build_site_fn: Any) -> None:

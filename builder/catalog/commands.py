@@ -83,8 +83,8 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, Path]:
-    """The content's requests as a build makes them: the categories' and the guides' (so `cache prune` keeps the
-    entries guides use)."""
+    """The requests of the edition at / (the site's own settings: its budget, its coverage), as a build makes them:
+    the categories' and the guides'."""
     configs, cache_dir = _load_editions(args)
     return configs[0], cache_dir
 

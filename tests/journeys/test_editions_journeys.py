@@ -20,6 +20,8 @@ from conftest import REPO
 from ebay_fake import CAMPAIGN, CLIENT_ID, CLIENT_SECRET, FakeEbay, fake_ebay
 from htmlquery import parse, select
 
+from builder.catalog.cache import ResponseCache
+
 SITE_URL = "https://gearscout.example.org"
 US_ROTATION = "711-53200-19255-0"
 DE_ROTATION = "707-53477-19255-0"
@@ -438,14 +440,16 @@ def test_cache_prune_keeps_every_editions_answers(tmp_path: Path, ebay: FakeEbay
     in use too, so none is deleted, and the next build's cache hits make no call to eBay."""
     root = two_edition_site(tmp_path)
     assert affsite("build", "--live", cwd=root, env=live_env(ebay)).returncode == 0
-    cached = sorted(p.name for p in (root / ".cache").rglob("*.json") if p.parent.name != "editions")
+    answers = ResponseCache(root / ".cache")
+    cached = [p.name for p in answers.files()]
+    assert len(cached) == 6  # three categories in each of the two editions
     info = affsite("cache", "info", cwd=root, env=live_env(ebay))
     assert info.returncode == 0, info.stderr
     assert "6 of the 6 requests the content needs are cached; 0 entries are unused" in info.stdout
     pruned = affsite("cache", "prune", cwd=root, env=live_env(ebay))
     assert pruned.returncode == 0, pruned.stderr
     assert "deleted 0 cached eBay answer(s)" in pruned.stdout, pruned.stdout
-    assert sorted(p.name for p in (root / ".cache").rglob("*.json") if p.parent.name != "editions") == cached
+    assert [p.name for p in answers.files()] == cached
     calls = len(ebay.searches)
     again = affsite("build", "--live", "--only-expired", cwd=root, env=live_env(ebay))
     assert again.returncode == 0, again.stderr
