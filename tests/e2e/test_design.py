@@ -108,8 +108,9 @@ def storefront(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         pages["guides"] = "/guides/"
     assert gone["legacyItemId"] in pages["ended"], pages
     # The search page with results, one filter applied: a condition that some of the matches have.
-    word = query_word(listings(output))
-    condition = Counter(i.condition for i in matching(listings(output), word)).most_common(1)[0][0]
+    indexed = listings(root / ".cache")  # what the build indexed of the listing pages
+    word = query_word(indexed)
+    condition = Counter(i.condition for i in matching(indexed, word)).most_common(1)[0][0]
     pages["search"] = "/search/?" + urlencode({"q": word, "condition": condition})
     kinds = {"home", "category", "404", "product", "auction", "no-image", "ended", "guide", "guides", "search"}
     assert set(pages) == kinds, pages

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -32,10 +33,10 @@ class Listing:
     fetched: str
 
 
-def listings(site: Site) -> list[Listing]:
+def listings(cache: Path) -> list[Listing]:
     """Every listing page's account of itself in the index: its title, text, condition and price, as its search
-    block said them (the build's records in its cache folder; ended listings are not in it)."""
-    records = json.loads((site.cache / RECORDS_NAME).read_text())["records"]
+    block said them (the records the build keeps in its cache folder `cache`; ended listings are not in them)."""
+    records = json.loads((cache / RECORDS_NAME).read_text())["records"]
     found = []
     for path, record in sorted(records.items()):
         if not path.startswith("p/"):
@@ -77,7 +78,7 @@ def amount(text: str) -> Decimal:
 
 
 def test_search_from_the_header_then_filter_and_sort(site: Site, visit: Visit) -> None:
-    all_listings = listings(site)
+    all_listings = listings(site.cache)
     word = query_word(all_listings)
     found = matching(all_listings, word)
     page = visit.page
@@ -113,7 +114,7 @@ def test_search_from_the_header_then_filter_and_sort(site: Site, visit: Visit) -
 
 
 def test_search_results_hide_a_price_older_than_the_limit(site: Site, visit: Visit) -> None:
-    all_listings = listings(site)
+    all_listings = listings(site.cache)
     word = query_word(all_listings)
     fetched = all_listings[0].fetched
     later = datetime.fromisoformat(fetched.replace("Z", "+00:00")) + timedelta(hours=7)
@@ -173,7 +174,7 @@ def test_search_page_with_results_and_filters_has_no_accessibility_violations(
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed ({AXE}): run `npm install --prefix tests/e2e` (.ci/run does)")
     visit = new_visit(bypass_csp=True)  # axe is injected as an inline script
-    word = query_word(listings(site))
+    word = query_word(listings(site.cache))
     visit.page.goto(f"{site.url}/search/?q={word}")
     visit.page.locator(".search-result").first.wait_for()
     visit.page.add_script_tag(path=str(AXE))
